@@ -1,0 +1,139 @@
+// Engine: the embeddable Tidelog log store with the Kinesis data model.
+//
+// Open a directory, create streams, append records, read them back through
+// shard iterators, reshard, and close, with no server. Every method is
+// thread-safe. Streams are named by StreamName; ARNs are resolved with
+// ResolveStream(). Every failure is a Status carrying the AWS exception name
+// and message.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidelog/options.h"
+#include "tidelog/status.h"
+#include "tidelog/types.h"
+
+namespace tidelog {
+
+class Engine {
+ public:
+  // Opens (creating if missing) the store in options.data_dir and recovers
+  // every stream, shard and record acknowledged before the last close or crash.
+  static Status Open(const EngineOptions& options, std::unique_ptr<Engine>* engine);
+
+  // Flushes and closes. Blocks until in-flight appends are completed.
+  virtual ~Engine() = default;
+
+  // ---- Streams -----------------------------------------------------------
+  virtual Status CreateStream(const CreateStreamRequest& request) = 0;
+  virtual Status DeleteStream(std::string_view stream, bool enforce_consumer_deletion) = 0;
+  virtual Status DescribeStream(std::string_view stream, StreamInfo* info) = 0;
+  // Every stream, sorted by name.
+  virtual Status ListStreams(std::vector<StreamInfo>* streams) = 0;
+  // Shards sorted by shard id. Expired shards (closed and past retention)
+  // are never listed.
+  virtual Status ListShards(std::string_view stream, const ShardFilter& filter,
+                            std::vector<ShardInfo>* shards) = 0;
+  // Picks the stream named by `name` and/or `arn` (at least one non-empty;
+  // when both, they must agree) and returns its name.
+  virtual Status ResolveStream(std::string_view name, std::string_view arn,
+                               std::string* stream_name) = 0;
+  virtual std::string StreamArn(std::string_view stream_name) const = 0;
+
+  virtual Status IncreaseRetentionPeriod(std::string_view stream, int32_t hours) = 0;
+  virtual Status DecreaseRetentionPeriod(std::string_view stream, int32_t hours) = 0;
+  virtual Status UpdateStreamMode(std::string_view stream, StreamMode mode) = 0;
+  virtual Status StartStreamEncryption(std::string_view stream, EncryptionType type,
+                                       std::string_view key_id) = 0;
+  virtual Status StopStreamEncryption(std::string_view stream, EncryptionType type,
+                                      std::string_view key_id) = 0;
+  // Metrics are AWS shard-level metric names or "ALL". Outputs the metrics
+  // enabled before and after the call.
+  virtual Status EnableEnhancedMonitoring(std::string_view stream,
+                                          const std::vector<std::string>& metrics,
+                                          std::vector<std::string>* current,
+                                          std::vector<std::string>* desired) = 0;
+  virtual Status DisableEnhancedMonitoring(std::string_view stream,
+                                           const std::vector<std::string>& metrics,
+                                           std::vector<std::string>* current,
+                                           std::vector<std::string>* desired) = 0;
+  // Per-stream quota override; nullopt returns to the engine default.
+  virtual Status SetStreamQuota(std::string_view stream, std::optional<ShardQuota> quota) = 0;
+  virtual Status DescribeLimits(StreamLimits* limits) = 0;
+
+  // ---- Tags --------------------------------------------------------------
+  virtual Status AddTags(std::string_view stream, const std::vector<Tag>& tags) = 0;
+  virtual Status RemoveTags(std::string_view stream, const std::vector<std::string>& keys) = 0;
+  // Sorted by key.
+  virtual Status ListTags(std::string_view stream, std::vector<Tag>* tags) = 0;
+
+  // ---- Resharding --------------------------------------------------------
+  virtual Status SplitShard(std::string_view stream, std::string_view shard_to_split,
+                            u128 new_starting_hash_key) = 0;
+  virtual Status MergeShards(std::string_view stream, std::string_view shard_to_merge,
+                             std::string_view adjacent_shard_to_merge) = 0;
+  // UNIFORM_SCALING. Outputs the open shard count before the call.
+  virtual Status UpdateShardCount(std::string_view stream, int32_t target_shard_count,
+                                  int32_t* current_shard_count) = 0;
+
+  // ---- Enhanced fan-out consumers ------------------------------------------
+  virtual Status RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                        ConsumerInfo* consumer) = 0;
+  // Names a consumer by ARN, or by stream plus consumer name.
+  virtual Status DeregisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                          std::string_view consumer_arn) = 0;
+  virtual Status DescribeStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                        std::string_view consumer_arn, ConsumerInfo* consumer) = 0;
+  virtual Status ListStreamConsumers(std::string_view stream,
+                                     std::vector<ConsumerInfo>* consumers) = 0;
+
+  // ---- Data plane --------------------------------------------------------
+  // Appends a batch (1..500 records, <= 5 MiB). Whole-call failures (unknown
+  // stream, validation) return non-OK and store nothing; otherwise `results`
+  // has one entry per record in request order, each OK or failed on its own
+  // (throttling). Returns after the successful records are acknowledged under
+  // the configured durability.
+  virtual Status PutRecords(std::string_view stream, std::span<const PutRecordEntry> records,
+                            std::vector<PutRecordResult>* results) = 0;
+
+  using PutCallback = std::function<void(Status, std::vector<PutRecordResult>)>;
+  // As PutRecords, but returns at once; `done` runs exactly once, on an engine
+  // thread, when the batch is acknowledged or has failed. It must not block.
+  virtual void PutRecordsAsync(std::string_view stream, std::span<const PutRecordEntry> records,
+                               PutCallback done) = 0;
+
+  // One record. With `sequence_number_for_ordering`, the new record's
+  // sequence number is strictly greater than it.
+  virtual Status PutRecord(std::string_view stream, const PutRecordEntry& record,
+                           std::optional<u128> sequence_number_for_ordering,
+                           PutRecordResult* result) = 0;
+
+  // `starting_sequence_number` is used by AT_/AFTER_SEQUENCE_NUMBER,
+  // `timestamp_millis` by AT_TIMESTAMP.
+  virtual Status GetShardIterator(std::string_view stream, std::string_view shard_id,
+                                  ShardIteratorType type,
+                                  std::optional<u128> starting_sequence_number,
+                                  std::optional<int64_t> timestamp_millis,
+                                  std::string* shard_iterator) = 0;
+
+  // Up to `limit` (1..10000) records and at most 10 MiB from the iterator.
+  virtual Status GetRecords(std::string_view shard_iterator, int32_t limit,
+                            GetRecordsResult* result) = 0;
+
+  // ---- Maintenance -------------------------------------------------------
+  // Enforces retention now: hides expired records (this is always exact, even
+  // without calling this), expires closed shards, and reclaims disk.
+  virtual Status RunRetention() = 0;
+  // Flushes memtables to SST files (for tests and tools measuring disk use).
+  virtual Status Flush() = 0;
+  // Bytes of live SST and WAL files under the data directory.
+  virtual uint64_t DiskUsageBytes() = 0;
+};
+
+}  // namespace tidelog

@@ -1,0 +1,71 @@
+// EngineOptions: everything that configures an Engine, with documented defaults.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "tidelog/clock.h"
+#include "tidelog/types.h"
+
+namespace tidelog {
+
+enum class Durability {
+  // An append is acknowledged only after the WAL group holding it is fsynced.
+  // Survives power loss (if the disk honours flushes).
+  kSync,
+  // Acknowledged once written to the WAL in the OS page cache. Survives a
+  // process crash, not power loss.
+  kAsync,
+};
+
+struct EngineOptions {
+  // Directory of the RocksDB database. Created if missing.
+  std::string data_dir = "./data";
+
+  // Default: kSync.
+  Durability durability = Durability::kSync;
+
+  // Time source. Default: SystemClock().
+  std::shared_ptr<Clock> clock;
+
+  // Per-shard quota applied to streams without their own override.
+  // Default: the AWS defaults (1 MiB/s and 1000 records/s write, 2 MiB/s and
+  // 5 calls/s read).
+  ShardQuota default_quota;
+  // false disables every quota (broker `--quotas off`). Default: true.
+  bool quotas_enabled = true;
+
+  // Identity used in ARNs and error messages.
+  std::string account_id = "000000000000";
+  std::string region = "us-east-1";
+
+  // Maximum number of shards (open or closed, not expired) across all
+  // streams. Default: 20000.
+  int32_t shard_limit = 20000;
+  int32_t on_demand_stream_count_limit = 50;
+
+  // Records live in time-segment column families. A segment covers
+  // max(segment_min_window_ms, longest retention / max_segments), so the
+  // number of column families stays bounded whatever the shard count.
+  int64_t segment_min_window_ms = 60LL * 60 * 1000;  // 1 hour
+  int32_t max_segments = 48;
+
+  // How often a background thread enforces retention (drops expired segments,
+  // deletes expired shard ranges, expires closed shards). 0: never in the
+  // background; call Engine::RunRetention() instead. Default: 60 s.
+  int64_t retention_interval_ms = 60 * 1000;
+
+  // Shard iterators expire after this long. Default: 300000 ms, as AWS.
+  int64_t iterator_ttl_ms = 300 * 1000;
+
+  // Largest group commit (bytes of record payload) written as one WriteBatch.
+  // Default: 8 MiB.
+  size_t max_group_bytes = 8 << 20;
+
+  // RocksDB block cache and memtable budget shared by all column families.
+  size_t block_cache_bytes = 64 << 20;
+  size_t write_buffer_bytes = 64 << 20;
+};
+
+}  // namespace tidelog

@@ -1,0 +1,182 @@
+// Value types of the Kinesis data model as the engine exposes them: hash keys,
+// sequence numbers, shards, streams, consumers and records.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidelog/status.h"
+
+namespace tidelog {
+
+// 128-bit unsigned integer: hash keys and external sequence numbers.
+__extension__ typedef unsigned __int128 u128;
+inline constexpr u128 kMaxHashKey = ~static_cast<u128>(0);  // 2^128 - 1
+
+// Decimal text <-> u128. Parse accepts `0|[1-9][0-9]*` only (no sign, no
+// leading zeros, no overflow past 2^128-1).
+std::string U128ToDecimal(u128 v);
+bool ParseU128Decimal(std::string_view s, u128* out);
+
+// MD5 of the partition key as an unsigned 128-bit big-endian integer: the
+// Kinesis routing hash.
+u128 PartitionKeyHash(std::string_view partition_key);
+
+// "shardId-000000000007" for index 7; ParseShardId also accepts "shardId-7"
+// and a bare decimal index as kinesalite does. Returns false on bad input.
+std::string FormatShardId(uint32_t index);
+bool ParseShardId(std::string_view id, uint32_t* index);
+
+enum class StreamStatus { kCreating, kDeleting, kActive, kUpdating };
+enum class StreamMode { kProvisioned, kOnDemand };
+enum class EncryptionType { kNone, kKms };
+enum class ShardIteratorType {
+  kAtSequenceNumber,
+  kAfterSequenceNumber,
+  kTrimHorizon,
+  kLatest,
+  kAtTimestamp,
+};
+// ListShards ShardFilter types.
+enum class ShardFilterType {
+  kNone,  // every shard that has not expired
+  kAfterShardId,
+  kAtTrimHorizon,
+  kFromTrimHorizon,
+  kAtLatest,
+  kAtTimestamp,
+  kFromTimestamp,
+};
+
+std::string_view ToString(StreamStatus s);          // "ACTIVE", ...
+std::string_view ToString(StreamMode m);            // "PROVISIONED" | "ON_DEMAND"
+std::string_view ToString(EncryptionType e);        // "NONE" | "KMS"
+std::string_view ToString(ShardIteratorType t);     // "TRIM_HORIZON", ...
+bool ParseStreamMode(std::string_view s, StreamMode* out);
+bool ParseEncryptionType(std::string_view s, EncryptionType* out);
+bool ParseShardIteratorType(std::string_view s, ShardIteratorType* out);
+bool ParseShardFilterType(std::string_view s, ShardFilterType* out);
+
+struct HashKeyRange {
+  u128 starting_hash_key = 0;
+  u128 ending_hash_key = 0;  // inclusive
+};
+
+struct ShardInfo {
+  std::string shard_id;                  // "shardId-000000000000"
+  std::string parent_shard_id;           // empty when none
+  std::string adjacent_parent_shard_id;  // empty when none
+  HashKeyRange hash_key_range;
+  u128 starting_sequence_number = 0;
+  std::optional<u128> ending_sequence_number;  // set once the shard is closed
+  int64_t created_millis = 0;
+  bool open() const { return !ending_sequence_number.has_value(); }
+};
+
+struct ChildShard {
+  std::string shard_id;
+  std::vector<std::string> parent_shards;
+  HashKeyRange hash_key_range;
+};
+
+struct Tag {
+  std::string key;
+  std::string value;
+  bool operator==(const Tag&) const = default;
+};
+
+enum class ConsumerStatus { kCreating, kDeleting, kActive };
+std::string_view ToString(ConsumerStatus s);
+
+struct ConsumerInfo {
+  std::string consumer_name;
+  std::string consumer_arn;  // <stream arn>/consumer/<name>:<creation epoch seconds>
+  ConsumerStatus status = ConsumerStatus::kActive;
+  int64_t created_millis = 0;
+  std::string stream_arn;
+};
+
+// Per-shard throughput limits. 0 means unlimited for that dimension.
+struct ShardQuota {
+  uint64_t write_bytes_per_sec = 1 << 20;  // 1 MiB/s (data + partition key)
+  uint64_t write_records_per_sec = 1000;
+  uint64_t read_bytes_per_sec = 2 << 20;   // 2 MiB/s
+  uint64_t read_calls_per_sec = 5;         // GetRecords calls per second
+  static ShardQuota Unlimited() { return {0, 0, 0, 0}; }
+  bool operator==(const ShardQuota&) const = default;
+};
+
+// The DescribeStreamSummary view of a stream.
+struct StreamInfo {
+  std::string stream_name;
+  std::string stream_arn;
+  StreamStatus status = StreamStatus::kActive;
+  StreamMode mode = StreamMode::kProvisioned;
+  int32_t retention_period_hours = 24;
+  int64_t created_millis = 0;
+  EncryptionType encryption_type = EncryptionType::kNone;
+  std::string key_id;  // KMS key id when encryption_type == kKms
+  std::vector<std::string> shard_level_metrics;  // enhanced monitoring, sorted
+  int32_t open_shard_count = 0;
+  int32_t consumer_count = 0;
+  int32_t max_record_size_kib = 1024;
+  std::optional<ShardQuota> quota_override;  // per-stream quota, if set
+};
+
+struct CreateStreamRequest {
+  std::string stream_name;
+  std::optional<int32_t> shard_count;  // required for PROVISIONED; ON_DEMAND defaults to 4
+  StreamMode mode = StreamMode::kProvisioned;
+  std::vector<Tag> tags;
+  std::optional<ShardQuota> quota_override;
+};
+
+// One record to append. The views need only stay valid for the duration of the
+// Put* call that receives them: the engine encodes the record before returning.
+struct PutRecordEntry {
+  std::string_view partition_key;
+  std::string_view data;
+  std::optional<u128> explicit_hash_key;
+};
+
+// The outcome of one record of a put. On success `status` is OK and the other
+// fields are set; on per-record failure `status` is
+// ProvisionedThroughputExceeded or InternalFailure.
+struct PutRecordResult {
+  Status status;
+  uint32_t shard_index = 0;  // FormatShardId(shard_index) is the ShardId
+  u128 sequence_number = 0;
+};
+
+struct Record {
+  u128 sequence_number = 0;
+  int64_t arrival_millis = 0;  // ApproximateArrivalTimestamp
+  std::string partition_key;
+  std::string data;
+  std::optional<u128> explicit_hash_key;
+};
+
+struct GetRecordsResult {
+  std::vector<Record> records;
+  std::string next_shard_iterator;  // empty: null (end of a closed shard)
+  int64_t millis_behind_latest = 0;
+  std::vector<ChildShard> child_shards;  // set at the end of a closed shard
+};
+
+struct ShardFilter {
+  ShardFilterType type = ShardFilterType::kNone;
+  std::string shard_id;          // for kAfterShardId
+  int64_t timestamp_millis = 0;  // for kAtTimestamp / kFromTimestamp
+};
+
+struct StreamLimits {
+  int32_t shard_limit = 0;
+  int32_t open_shard_count = 0;
+  int32_t on_demand_stream_count = 0;
+  int32_t on_demand_stream_count_limit = 0;
+};
+
+}  // namespace tidelog

@@ -1,0 +1,112 @@
+// Catalog: the in-memory Kinesis model (streams and shards) and its encoding
+// in the meta column family.
+//
+// Ownership and threading: the committer thread is the only writer of every
+// field below except where noted. It mutates the catalog's structure (streams
+// added/removed, shards split/merged/closed) while holding Catalog::mu
+// exclusively; every other thread reads under a shared lock. Fields marked
+// "committer only" are never read by other threads.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "engine/src/token_bucket.h"
+#include "tidelog/types.h"
+
+namespace tidelog {
+
+struct ShardState {
+  uint64_t uid = 0;  // unique in the data directory, never reused
+  uint32_t index = 0;
+  HashKeyRange range;
+  int64_t parent = -1;  // shard index
+  int64_t adjacent_parent = -1;
+  uint64_t starting_seq = 1;
+  bool closed = false;
+  uint64_t ending_seq = 0;  // valid when closed
+  int64_t created_ms = 0;
+  int64_t closed_ms = 0;  // valid when closed
+
+  // Last seq handed out. Committer only.
+  uint64_t last_seq = 0;
+  // Highest seq acknowledged durable; readers never go past it.
+  std::atomic<uint64_t> durable_seq{0};
+
+  // Write quota buckets. Committer only.
+  TokenBucket write_bytes, write_records;
+  // Read quota buckets, guarded by read_mu.
+  std::mutex read_mu;
+  TokenBucket read_bytes, read_calls;
+
+  // Records below this seq were already deleted by retention. Retention only.
+  uint64_t reclaimed_below = 0;
+
+  std::string id() const { return FormatShardId(index); }
+};
+
+struct ConsumerState {
+  std::string name;
+  int64_t created_ms = 0;
+};
+
+struct StreamState {
+  uint64_t uid = 0;
+  std::string name;
+  int64_t created_ms = 0;
+  int32_t retention_hours = 24;
+  StreamMode mode = StreamMode::kProvisioned;
+  EncryptionType encryption = EncryptionType::kNone;
+  std::string key_id;
+  std::set<std::string> metrics;
+  std::map<std::string, std::string> tags;
+  std::vector<ConsumerState> consumers;
+  std::optional<ShardQuota> quota;
+  uint32_t next_shard_index = 0;
+  std::vector<int64_t> scaling_events_ms;
+
+  // Every non-expired shard by index.
+  std::map<uint32_t, std::shared_ptr<ShardState>> shards;
+  // Open shards sorted by starting hash key; they tile [0, 2^128-1].
+  std::vector<ShardState*> open_by_hash;
+
+  void RebuildRouting();
+  // The open shard whose range holds `hash`. O(log n).
+  ShardState* Route(u128 hash) const;
+  int32_t OpenShardCount() const { return static_cast<int32_t>(open_by_hash.size()); }
+};
+
+struct Catalog {
+  std::shared_mutex mu;
+  std::map<std::string, std::shared_ptr<StreamState>, std::less<>> streams;  // by name
+  std::map<uint64_t, std::shared_ptr<StreamState>> streams_by_uid;
+  std::map<uint64_t, std::shared_ptr<ShardState>> shards_by_uid;
+
+  int32_t TotalShards() const { return static_cast<int32_t>(shards_by_uid.size()); }
+};
+
+// ---- Meta column family keys and encodings ----
+std::string StreamMetaKey(uint64_t stream_uid);  // "s/" + be64
+std::string ShardMetaKey(uint64_t shard_uid);    // "h/" + be64
+std::string ShardSeqKey(uint64_t shard_uid);     // "q/" + be64 -> be64 last seq
+inline constexpr char kStreamMetaPrefix[] = "s/";
+inline constexpr char kShardMetaPrefix[] = "h/";
+inline constexpr char kShardSeqPrefix[] = "q/";
+inline constexpr char kPurgePrefix[] = "x/";  // "x/" + be64 shard uid: records to delete
+inline constexpr char kNextUidKey[] = "d/next_uid";
+inline constexpr char kIteratorKeyKey[] = "d/iterator_key";
+
+std::string EncodeStreamMeta(const StreamState& stream);
+std::string EncodeShardMeta(uint64_t stream_uid, const ShardState& shard);
+bool DecodeStreamMeta(std::string_view bytes, StreamState* stream);
+bool DecodeShardMeta(std::string_view bytes, uint64_t* stream_uid, ShardState* shard);
+
+}  // namespace tidelog

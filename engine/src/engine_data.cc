@@ -1,0 +1,490 @@
+// The data plane: PutRecord(s), GetShardIterator and GetRecords.
+//
+// A put is validated and encoded on the caller's thread (hashing, FlatBuffers
+// record values), then routed, throttled and sequenced on the committer
+// thread, and acknowledged after its group is written (and fsynced in sync
+// mode). Only then does each touched shard's durable_seq advance, so readers
+// never see a record before it could be acknowledged.
+#include <flatbuffers/flatbuffers.h>
+
+#include <ctime>
+#include <future>
+
+#include "engine/src/engine_impl.h"
+#include "engine/src/messages.h"
+#include "engine/src/sequence.h"
+#include "storage/keys.h"
+#include "storage/record_generated.h"
+#include "storage/sequence.h"
+
+namespace tidelog {
+namespace {
+
+constexpr size_t kMaxRecordsPerPut = 500;
+constexpr size_t kMaxPartitionKey = 256;
+constexpr size_t kMaxDataBytes = 1 << 20;
+constexpr size_t kMaxPutRecordsBytes = 5 << 20;
+constexpr size_t kMaxGetRecordsBytes = 10 << 20;
+constexpr int32_t kMaxGetRecordsLimit = 10000;
+
+struct EncodedRecord {
+  std::string value;  // storage::fb::Record, arrival_ms stamped at commit
+  u128 hash = 0;
+  uint64_t quota_bytes = 0;  // data + partition key
+};
+
+std::string EncodeRecordValue(flatbuffers::FlatBufferBuilder& fbb, const PutRecordEntry& e) {
+  fbb.Clear();
+  fbb.ForceDefaults(true);
+  auto key = fbb.CreateString(e.partition_key.data(), e.partition_key.size());
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> ehk;
+  if (e.explicit_hash_key) {
+    uint8_t b[16];
+    u128 v = *e.explicit_hash_key;
+    for (int i = 15; i >= 0; --i) {
+      b[i] = static_cast<uint8_t>(v & 0xff);
+      v >>= 8;
+    }
+    ehk = fbb.CreateVector(b, 16);
+  }
+  auto data = fbb.CreateVector(reinterpret_cast<const uint8_t*>(e.data.data()), e.data.size());
+  storage::fb::RecordBuilder b(fbb);
+  b.add_arrival_ms(0);
+  b.add_partition_key(key);
+  if (e.explicit_hash_key) b.add_explicit_hash_key(ehk);
+  b.add_data(data);
+  fbb.Finish(b.Finish());
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+// "Thu Jan 22 01:22:02 UTC 2015", as AWS prints times in ExpiredIterator.
+std::string JavaDate(int64_t ms) {
+  time_t t = static_cast<time_t>(ms / 1000);
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  char buf[64];
+  strftime(buf, sizeof(buf), "%a %b %d %H:%M:%S UTC %Y", &tm);
+  return buf;
+}
+
+}  // namespace
+
+// One put call on its way through the committer.
+class AppendJob final : public storage::CommitJob {
+ public:
+  AppendJob(EngineImpl* engine, std::string stream, std::vector<EncodedRecord> records,
+            std::optional<uint64_t> min_seq, Engine::PutCallback done)
+      : engine_(engine),
+        stream_(std::move(stream)),
+        records_(std::move(records)),
+        min_seq_(min_seq),
+        done_(std::move(done)) {}
+
+  void Prepare(storage::LogStore* store, storage::LogBatch* batch) override {
+    prepared_ = true;
+    StreamState* s = engine_->FindStream(stream_);
+    if (!s) {
+      whole_ = msg::StreamNotFound(stream_, engine_->account());
+      return;
+    }
+    const bool quotas = engine_->options_.quotas_enabled;
+    const int64_t now_us = engine_->NowUs();
+    const int64_t now_ms = now_us / 1000;
+    const int64_t window = engine_->SegmentWindowMs();
+    results_.resize(records_.size());
+    std::shared_ptr<storage::Segment> segment;
+    for (size_t i = 0; i < records_.size(); ++i) {
+      EncodedRecord& r = records_[i];
+      ShardState* shard = s->Route(r.hash);
+      if (!shard) {  // open shards always tile the key space
+        results_[i].status = Status::Internal("Internal Service Failure");
+        continue;
+      }
+      if (quotas && (!shard->write_bytes.CanTake(now_us, r.quota_bytes) ||
+                     !shard->write_records.CanTake(now_us, 1))) {
+        results_[i].status = msg::ShardThrottled(shard->id(), s->name, engine_->account());
+        continue;
+      }
+      if (quotas) {
+        shard->write_bytes.Take(r.quota_bytes);
+        shard->write_records.Take(1);
+      }
+      uint64_t seq = storage::NextSeq(shard->last_seq, now_ms);
+      if (min_seq_ && seq <= *min_seq_) seq = *min_seq_ + 1;
+      const int64_t ms = storage::SeqMillis(seq);
+      if (!segment || ms < segment->start_ms() || ms >= segment->end_ms()) {
+        rocksdb::Status st = store->SegmentFor(ms, window, &segment);
+        if (!st.ok()) {
+          results_[i].status = Status::Internal("Internal Service Failure");
+          segment.reset();
+          continue;
+        }
+      }
+      shard->last_seq = seq;
+      flatbuffers::GetMutableRoot<storage::fb::Record>(r.value.data())->mutate_arrival_ms(ms);
+      batch->PutRecord(*segment, shard->uid, seq, r.value);
+      results_[i].shard_index = shard->index;
+      results_[i].sequence_number = ExternalSeq(seq, shard->index);
+      Touch(*s, shard, seq);
+    }
+    for (const auto& [shard, seq] : touched_) {
+      batch->PutMeta(ShardSeqKey(shard->uid), storage::BigEndian64(seq));
+    }
+  }
+
+  void Complete(const rocksdb::Status& s) override {
+    if (!prepared_ || !s.ok()) {
+      done_(Status::IoError("storage write failed: " + s.ToString()), {});
+      return;
+    }
+    for (const auto& [shard, seq] : touched_) {
+      if (shard->durable_seq.load(std::memory_order_relaxed) < seq) {
+        shard->durable_seq.store(seq, std::memory_order_release);
+      }
+    }
+    done_(std::move(whole_), std::move(results_));
+  }
+
+ private:
+  void Touch(const StreamState& s, ShardState* shard, uint64_t seq) {
+    for (auto& t : touched_) {
+      if (t.first.get() == shard) {
+        t.second = seq;
+        return;
+      }
+    }
+    touched_.emplace_back(s.shards.at(shard->index), seq);
+  }
+
+  EngineImpl* const engine_;
+  const std::string stream_;
+  std::vector<EncodedRecord> records_;
+  const std::optional<uint64_t> min_seq_;
+  Engine::PutCallback done_;
+  bool prepared_ = false;
+  Status whole_;
+  std::vector<PutRecordResult> results_;
+  // Shards written by this job with their last seq, kept alive until
+  // Complete even if a later job of the same group deletes the stream.
+  std::vector<std::pair<std::shared_ptr<ShardState>, uint64_t>> touched_;
+};
+
+namespace {
+
+// Validates a put (AWS's checks and texts) and encodes its records.
+Status EncodeBatch(std::span<const PutRecordEntry> records, bool single,
+                   std::vector<EncodedRecord>* out) {
+  if (!single && records.empty()) {
+    return msg::Validation({msg::Constraint("[]", "records",
+                                            "have length greater than or equal to 1")});
+  }
+  if (records.size() > kMaxRecordsPerPut) {
+    return msg::Validation({msg::Constraint(
+        "[...]", "records", "have length less than or equal to 500")});
+  }
+  std::vector<std::string> errors;
+  size_t total = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const PutRecordEntry& e = records[i];
+    std::string base = single ? "" : "records." + std::to_string(i + 1) + ".member.";
+    if (e.partition_key.empty()) {
+      errors.push_back(msg::Constraint(e.partition_key, base + "partitionKey",
+                                       "have length greater than or equal to 1"));
+    } else if (e.partition_key.size() > kMaxPartitionKey) {
+      errors.push_back(msg::Constraint(e.partition_key, base + "partitionKey",
+                                       "have length less than or equal to 256"));
+    }
+    if (e.data.size() > kMaxDataBytes) {
+      errors.push_back(msg::Constraint(msg::Blob(e.data.size()), base + "data",
+                                       "have length less than or equal to 1048576"));
+    }
+    total += e.data.size() + e.partition_key.size();
+  }
+  if (!errors.empty()) return msg::Validation(errors);
+  if (!single && total > kMaxPutRecordsBytes) {
+    return Status::InvalidArgument("Records size exceeds 5 MB limit");
+  }
+  flatbuffers::FlatBufferBuilder fbb(1024);
+  out->reserve(records.size());
+  for (const PutRecordEntry& e : records) {
+    EncodedRecord r;
+    r.value = EncodeRecordValue(fbb, e);
+    r.hash = e.explicit_hash_key ? *e.explicit_hash_key : PartitionKeyHash(e.partition_key);
+    r.quota_bytes = e.data.size() + e.partition_key.size();
+    out->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+void EngineImpl::PutRecordsAsync(std::string_view stream, std::span<const PutRecordEntry> records,
+                                 PutCallback done) {
+  std::vector<EncodedRecord> encoded;
+  Status s = EncodeBatch(records, false, &encoded);
+  if (!s.ok()) {
+    done(std::move(s), {});
+    return;
+  }
+  committer_->Submit(std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded),
+                                                 std::nullopt, std::move(done)));
+}
+
+Status EngineImpl::PutRecords(std::string_view stream, std::span<const PutRecordEntry> records,
+                              std::vector<PutRecordResult>* results) {
+  std::promise<Status> promise;
+  std::future<Status> future = promise.get_future();
+  PutRecordsAsync(stream, records, [&](Status s, std::vector<PutRecordResult> r) {
+    *results = std::move(r);
+    promise.set_value(std::move(s));
+  });
+  return future.get();
+}
+
+Status EngineImpl::PutRecord(std::string_view stream, const PutRecordEntry& record,
+                             std::optional<u128> sequence_number_for_ordering,
+                             PutRecordResult* result) {
+  std::vector<EncodedRecord> encoded;
+  Status s = EncodeBatch(std::span<const PutRecordEntry>(&record, 1), true, &encoded);
+  if (!s.ok()) return s;
+  std::optional<uint64_t> min_seq;
+  if (sequence_number_for_ordering) {
+    uint64_t internal = InternalSeq(*sequence_number_for_ordering);
+    // A number from the future would drag the shard's clock forward.
+    if (storage::SeqMillis(internal) > NowMs() + 60 * 1000) {
+      return Status::InvalidArgument(
+          "ExclusiveMinimumSequenceNumber " + U128ToDecimal(*sequence_number_for_ordering) +
+          " used in PutRecord on stream " + std::string(stream) + " under account " + account() +
+          " is invalid.");
+    }
+    min_seq = internal;
+  }
+  std::promise<Status> promise;
+  std::future<Status> future = promise.get_future();
+  std::vector<PutRecordResult> results;
+  committer_->Submit(std::make_unique<AppendJob>(
+      this, std::string(stream), std::move(encoded), min_seq,
+      [&](Status st, std::vector<PutRecordResult> r) {
+        results = std::move(r);
+        promise.set_value(std::move(st));
+      }));
+  s = future.get();
+  if (!s.ok()) return s;
+  if (results.size() != 1) return Status::Internal("Internal Service Failure");
+  if (!results[0].status.ok()) return results[0].status;  // PutRecord throws on throttling
+  *result = std::move(results[0]);
+  return Status::OK();
+}
+
+Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view shard_id,
+                                    ShardIteratorType type,
+                                    std::optional<u128> starting_sequence_number,
+                                    std::optional<int64_t> timestamp_millis,
+                                    std::string* shard_iterator) {
+  const bool by_seq = type == ShardIteratorType::kAtSequenceNumber ||
+                      type == ShardIteratorType::kAfterSequenceNumber;
+  if (by_seq != starting_sequence_number.has_value()) {
+    return Status::InvalidArgument(
+        "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
+        "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
+        "Request specified " + std::string(ToString(type)) + " and " +
+        (starting_sequence_number ? "also" : "no") + " StartingSequenceNumber.");
+  }
+  if ((type == ShardIteratorType::kAtTimestamp) != timestamp_millis.has_value()) {
+    return Status::InvalidArgument(
+        "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current "
+        "request has " + std::string(ToString(type)) + " iterator type" +
+        (timestamp_millis ? " and a timestamp." : " and no timestamp."));
+  }
+  const int64_t now = NowMs();
+  std::shared_lock<std::shared_mutex> lock(catalog_.mu);
+  StreamState* s = FindStream(stream);
+  if (!s) return msg::StreamNotFound(stream, account());
+  uint32_t index = 0;
+  auto it = ParseShardId(shard_id, &index) ? s->shards.find(index) : s->shards.end();
+  if (it == s->shards.end() || ShardExpired(s->retention_hours, *it->second, now)) {
+    return msg::ShardNotFound(shard_id, stream, account());
+  }
+  const ShardState& sh = *it->second;
+  IteratorPosition pos{s->uid, sh.uid, 0, now};
+  switch (type) {
+    case ShardIteratorType::kTrimHorizon:
+      pos.after_seq = 0;
+      break;
+    case ShardIteratorType::kLatest:
+      pos.after_seq = sh.closed ? sh.ending_seq : sh.durable_seq.load(std::memory_order_acquire);
+      break;
+    case ShardIteratorType::kAtTimestamp:
+      if (*timestamp_millis > now) {
+        return Status::InvalidArgument(
+            "The timestampInMillis parameter cannot be greater than the "
+            "currentTimestampInMillis. timestampInMillis: " + std::to_string(*timestamp_millis) +
+            ", currentTimestampInMillis: " + std::to_string(now));
+      }
+      pos.after_seq = storage::MakeSeq(*timestamp_millis, 0);
+      pos.after_seq = pos.after_seq > 0 ? pos.after_seq - 1 : 0;
+      break;
+    case ShardIteratorType::kAtSequenceNumber:
+    case ShardIteratorType::kAfterSequenceNumber: {
+      const u128 ext = *starting_sequence_number;
+      if (ExternalSeqShardIndex(ext) != sh.index) {
+        if (ExternalSeqShardIndex(ext) > UINT32_MAX) {
+          return Status::InvalidArgument(
+              "StartingSequenceNumber " + U128ToDecimal(ext) + " used in GetShardIterator on "
+              "shard " + sh.id() + " in stream " + s->name + " under account " + account() +
+              " is invalid.");
+        }
+        return Status::InvalidArgument(
+            "Invalid StartingSequenceNumber. It encodes " +
+            FormatShardId(static_cast<uint32_t>(ExternalSeqShardIndex(ext))) +
+            ", while it was used in a call to a shard with " + sh.id());
+      }
+      const uint64_t seq = InternalSeq(ext);
+      if (type == ShardIteratorType::kAtSequenceNumber) {
+        pos.after_seq = seq > 0 ? seq - 1 : 0;
+      } else {
+        pos.after_seq = seq;
+      }
+      break;
+    }
+  }
+  *shard_iterator = iterators_->Encode(pos);
+  return Status::OK();
+}
+
+Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
+                              GetRecordsResult* result) {
+  if (limit < 1) {
+    return msg::Validation({msg::Constraint(std::to_string(limit), "limit",
+                                            "have value greater than or equal to 1")});
+  }
+  if (limit > kMaxGetRecordsLimit) {
+    return msg::Validation({msg::Constraint(std::to_string(limit), "limit",
+                                            "have value less than or equal to 10000")});
+  }
+  IteratorPosition pos;
+  if (!iterators_->Decode(shard_iterator, &pos)) {
+    return Status::InvalidArgument("Invalid ShardIterator.");
+  }
+  const int64_t now_us = NowUs();
+  const int64_t now = now_us / 1000;
+  if (now - pos.created_ms > options_.iterator_ttl_ms) {
+    return Status::ExpiredIterator(
+        "Iterator expired. The iterator was created at time " + JavaDate(pos.created_ms) +
+        " while right now it is " + JavaDate(now) +
+        " which is further in the future than the tolerated delay of " +
+        std::to_string(options_.iterator_ttl_ms) + " milliseconds.");
+  }
+
+  std::shared_ptr<ShardState> shard;
+  std::string stream_name;
+  int32_t retention_hours = 24;
+  {
+    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
+    auto st = catalog_.streams_by_uid.find(pos.stream_uid);
+    auto sh = catalog_.shards_by_uid.find(pos.shard_uid);
+    if (st == catalog_.streams_by_uid.end() || sh == catalog_.shards_by_uid.end()) {
+      return Status::NotFound("Shard " + std::string("referenced by the iterator") +
+                              " under account " + account() + " does not exist");
+    }
+    shard = sh->second;
+    stream_name = st->second->name;
+    retention_hours = st->second->retention_hours;
+    if (ShardExpired(retention_hours, *shard, now)) {
+      return msg::ShardNotFound(shard->id(), stream_name, account());
+    }
+  }
+
+  if (options_.quotas_enabled) {
+    std::lock_guard<std::mutex> lock(shard->read_mu);
+    if (!shard->read_calls.CanTake(now_us, 1) || !shard->read_bytes.HasCredit(now_us)) {
+      return msg::ShardThrottled(shard->id(), stream_name, account());
+    }
+    shard->read_calls.Take(1);
+  }
+
+  // The readable window: not expired, and acknowledged.
+  const uint64_t trim = TrimSeq(retention_hours, now);
+  const uint64_t after = std::max(pos.after_seq, trim - 1);
+  const uint64_t durable = shard->durable_seq.load(std::memory_order_acquire);
+  bool closed;
+  uint64_t ending;
+  {
+    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
+    closed = shard->closed;
+    ending = shard->ending_seq;
+  }
+  const uint64_t upto = closed ? std::min(ending, durable) : durable;
+
+  result->records.clear();
+  result->child_shards.clear();
+  size_t bytes = 0;
+  uint64_t last = after;
+  Status decode_error;
+  rocksdb::Status rs =
+      store_->ReadShard(shard->uid, after, upto, [&](uint64_t seq, std::string_view value) {
+        flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()),
+                                       value.size());
+        if (!verifier.VerifyBuffer<storage::fb::Record>(nullptr)) {
+          decode_error = Status::Internal("corrupt record at seq " + std::to_string(seq));
+          return false;
+        }
+        const auto* rec = flatbuffers::GetRoot<storage::fb::Record>(value.data());
+        const size_t data_size = rec->data() ? rec->data()->size() : 0;
+        const size_t key_size = rec->partition_key() ? rec->partition_key()->size() : 0;
+        if (!result->records.empty() && bytes + data_size + key_size > kMaxGetRecordsBytes) {
+          return false;
+        }
+        Record r;
+        r.sequence_number = ExternalSeq(seq, shard->index);
+        r.arrival_millis = rec->arrival_ms();
+        if (rec->partition_key()) r.partition_key = rec->partition_key()->str();
+        if (rec->data()) {
+          r.data.assign(reinterpret_cast<const char*>(rec->data()->data()), data_size);
+        }
+        if (rec->explicit_hash_key() && rec->explicit_hash_key()->size() == 16) {
+          u128 v = 0;
+          for (uint8_t b : *rec->explicit_hash_key()) v = (v << 8) | b;
+          r.explicit_hash_key = v;
+        }
+        bytes += data_size + key_size;
+        last = seq;
+        result->records.push_back(std::move(r));
+        return static_cast<int32_t>(result->records.size()) < limit;
+      });
+  if (!rs.ok()) return Status::IoError(rs.ToString());
+  if (!decode_error.ok()) return decode_error;
+
+  if (options_.quotas_enabled && bytes > 0) {
+    std::lock_guard<std::mutex> lock(shard->read_mu);
+    shard->read_bytes.Take(bytes);
+  }
+
+  if (closed && last >= ending) {
+    // End of a closed shard: no next iterator; name the children.
+    result->next_shard_iterator.clear();
+    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
+    auto st = catalog_.streams_by_uid.find(pos.stream_uid);
+    if (st != catalog_.streams_by_uid.end()) {
+      for (const auto& [index, child] : st->second->shards) {
+        if (child->parent != shard->index && child->adjacent_parent != shard->index) continue;
+        ChildShard c;
+        c.shard_id = child->id();
+        if (child->parent >= 0) c.parent_shards.push_back(FormatShardId(child->parent));
+        if (child->adjacent_parent >= 0) {
+          c.parent_shards.push_back(FormatShardId(child->adjacent_parent));
+        }
+        c.hash_key_range = child->range;
+        result->child_shards.push_back(std::move(c));
+      }
+    }
+    result->millis_behind_latest = 0;
+  } else {
+    result->next_shard_iterator = iterators_->Encode({pos.stream_uid, pos.shard_uid, last, now});
+    result->millis_behind_latest =
+        last >= upto ? 0 : std::max<int64_t>(0, now - storage::SeqMillis(last + 1));
+  }
+  return Status::OK();
+}
+
+}  // namespace tidelog

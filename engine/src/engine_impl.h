@@ -1,0 +1,160 @@
+// EngineImpl: the Engine behind the public header.
+//
+// Threads: callers (any thread) validate and encode; one GroupCommitter thread
+// runs every state change in a single serial order (appends, stream and shard
+// metadata, resharding), so routing, sequence assignment and write quotas
+// need no locks and a record can never be routed to a shard that a split has
+// already closed. Readers take Catalog::mu shared and never read past a
+// shard's durable_seq. A retention thread (optional) reclaims disk.
+//
+// Implementation is split by concern: engine_impl.cc (open, recovery, streams
+// and their settings), engine_reshard.cc, engine_data.cc (put, iterators,
+// get), engine_retention.cc.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "engine/src/catalog.h"
+#include "engine/src/iterator_token.h"
+#include "storage/group_committer.h"
+#include "storage/log_store.h"
+#include "tidelog/engine.h"
+
+namespace tidelog {
+
+class EngineImpl final : public Engine {
+ public:
+  explicit EngineImpl(const EngineOptions& options);
+  ~EngineImpl() override;
+  Status Init();
+
+  Status CreateStream(const CreateStreamRequest& request) override;
+  Status DeleteStream(std::string_view stream, bool enforce_consumer_deletion) override;
+  Status DescribeStream(std::string_view stream, StreamInfo* info) override;
+  Status ListStreams(std::vector<StreamInfo>* streams) override;
+  Status ListShards(std::string_view stream, const ShardFilter& filter,
+                    std::vector<ShardInfo>* shards) override;
+  Status ResolveStream(std::string_view name, std::string_view arn,
+                       std::string* stream_name) override;
+  std::string StreamArn(std::string_view stream_name) const override;
+  Status IncreaseRetentionPeriod(std::string_view stream, int32_t hours) override;
+  Status DecreaseRetentionPeriod(std::string_view stream, int32_t hours) override;
+  Status UpdateStreamMode(std::string_view stream, StreamMode mode) override;
+  Status StartStreamEncryption(std::string_view stream, EncryptionType type,
+                               std::string_view key_id) override;
+  Status StopStreamEncryption(std::string_view stream, EncryptionType type,
+                              std::string_view key_id) override;
+  Status EnableEnhancedMonitoring(std::string_view stream, const std::vector<std::string>& metrics,
+                                  std::vector<std::string>* current,
+                                  std::vector<std::string>* desired) override;
+  Status DisableEnhancedMonitoring(std::string_view stream,
+                                   const std::vector<std::string>& metrics,
+                                   std::vector<std::string>* current,
+                                   std::vector<std::string>* desired) override;
+  Status SetStreamQuota(std::string_view stream, std::optional<ShardQuota> quota) override;
+  Status DescribeLimits(StreamLimits* limits) override;
+  Status AddTags(std::string_view stream, const std::vector<Tag>& tags) override;
+  Status RemoveTags(std::string_view stream, const std::vector<std::string>& keys) override;
+  Status ListTags(std::string_view stream, std::vector<Tag>* tags) override;
+  Status SplitShard(std::string_view stream, std::string_view shard_to_split,
+                    u128 new_starting_hash_key) override;
+  Status MergeShards(std::string_view stream, std::string_view shard_to_merge,
+                     std::string_view adjacent_shard_to_merge) override;
+  Status UpdateShardCount(std::string_view stream, int32_t target_shard_count,
+                          int32_t* current_shard_count) override;
+  Status RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                ConsumerInfo* consumer) override;
+  Status DeregisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                  std::string_view consumer_arn) override;
+  Status DescribeStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                std::string_view consumer_arn, ConsumerInfo* consumer) override;
+  Status ListStreamConsumers(std::string_view stream,
+                             std::vector<ConsumerInfo>* consumers) override;
+  Status PutRecords(std::string_view stream, std::span<const PutRecordEntry> records,
+                    std::vector<PutRecordResult>* results) override;
+  void PutRecordsAsync(std::string_view stream, std::span<const PutRecordEntry> records,
+                       PutCallback done) override;
+  Status PutRecord(std::string_view stream, const PutRecordEntry& record,
+                   std::optional<u128> sequence_number_for_ordering,
+                   PutRecordResult* result) override;
+  Status GetShardIterator(std::string_view stream, std::string_view shard_id,
+                          ShardIteratorType type, std::optional<u128> starting_sequence_number,
+                          std::optional<int64_t> timestamp_millis,
+                          std::string* shard_iterator) override;
+  Status GetRecords(std::string_view shard_iterator, int32_t limit,
+                    GetRecordsResult* result) override;
+  Status RunRetention() override;
+  Status Flush() override;
+  uint64_t DiskUsageBytes() override;
+
+  // ---- Shared by the engine_*.cc files ----
+  const std::string& account() const { return options_.account_id; }
+  int64_t NowMs() const { return clock_->NowMillis(); }
+  int64_t NowUs() const { return clock_->NowMicros(); }
+
+  // The stream named `name`; caller holds catalog_.mu (any mode) or is the
+  // committer thread. nullptr if none.
+  StreamState* FindStream(std::string_view name) const;
+
+  // Runs `fn` on the committer thread (serialised with every append and
+  // metadata change), writes what it added to the batch with fsync, and
+  // returns fn's status, or the write's if fn succeeded.
+  Status Mutate(std::function<Status(storage::LogBatch*)> fn);
+
+  // Committer-thread helpers.
+  uint64_t AllocateUid(storage::LogBatch* batch);
+  std::shared_ptr<ShardState> NewShard(StreamState* stream, HashKeyRange range, int64_t parent,
+                                       int64_t adjacent_parent, uint64_t starting_seq,
+                                       storage::LogBatch* batch);
+  void CloseShard(StreamState* stream, ShardState* shard, storage::LogBatch* batch);
+  Status SplitLocked(StreamState* stream, ShardState* shard, u128 new_start,
+                     storage::LogBatch* batch);
+  Status MergeLocked(StreamState* stream, ShardState* a, ShardState* b, storage::LogBatch* batch);
+  void ApplyQuota(const StreamState& stream, ShardState* shard);
+  // Window of new segments: max(segment_min_window_ms, longest retention /
+  // max_segments). Cached; RefreshSegmentWindow() after retention changes.
+  int64_t SegmentWindowMs() const { return segment_window_ms_; }
+  void RefreshSegmentWindow();
+
+  // Retention rules.
+  static int64_t RetentionMs(int32_t hours) { return int64_t{hours} * 3600 * 1000; }
+  // First internal seq not yet expired at `now_ms`.
+  static uint64_t TrimSeq(int32_t retention_hours, int64_t now_ms);
+  static bool ShardExpired(int32_t retention_hours, const ShardState& shard, int64_t now_ms);
+
+  ShardInfo DescribeShard(const ShardState& shard) const;
+
+ private:
+  friend class AppendJob;
+  Status ValidateStreamName(std::string_view name) const;
+  Status ChangeRetention(std::string_view stream, int32_t hours, bool increase);
+  Status ChangeMonitoring(std::string_view stream, const std::vector<std::string>& metrics,
+                          bool enable, std::vector<std::string>* current,
+                          std::vector<std::string>* desired);
+  Status FindConsumer(std::string_view stream, std::string_view consumer_name,
+                      std::string_view consumer_arn, StreamState** s, size_t* index) const;
+  ConsumerInfo DescribeConsumer(const StreamState& stream, const ConsumerState& c) const;
+  void RetentionLoop();
+  Status PurgeDeletedShards();
+
+  EngineOptions options_;
+  std::shared_ptr<Clock> clock_;
+  std::unique_ptr<storage::LogStore> store_;
+  std::unique_ptr<storage::GroupCommitter> committer_;
+  std::unique_ptr<IteratorCodec> iterators_;
+  Catalog catalog_;
+  uint64_t next_uid_ = 1;           // committer only (and Init)
+  int64_t segment_window_ms_ = 0;   // committer only (and Init)
+
+  std::mutex retention_mu_;  // serialises RunRetention
+  std::mutex retention_stop_mu_;
+  std::condition_variable retention_cv_;
+  bool retention_stop_ = false;
+  std::thread retention_thread_;
+};
+
+}  // namespace tidelog

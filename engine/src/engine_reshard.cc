@@ -1,0 +1,206 @@
+// Resharding: SplitShard, MergeShards and UpdateShardCount (UNIFORM_SCALING).
+//
+// All of it runs on the committer thread, serialised with appends: an append
+// prepared before a split lands in the parent, one prepared after it in a
+// child, and the parent's EndingSequenceNumber is its last assigned seq. The
+// parent is closed and its children created in the same WriteBatch, and the
+// children start above the parents' last seq, so a consumer draining parents
+// before children sees every key in order.
+#include <algorithm>
+
+#include "engine/src/engine_impl.h"
+#include "engine/src/messages.h"
+
+namespace tidelog {
+namespace {
+
+constexpr int32_t kMaxShardsPerStream = 10000;
+constexpr size_t kMaxScalingsPerDay = 10;
+constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+Status OnDemandRejects(std::string_view op, const StreamState& s, const std::string& account) {
+  return Status::Validation(std::string(op) + " is not supported for stream " + s.name +
+                            " under account " + account + " because it is in ON_DEMAND mode.");
+}
+
+Status NotEligible(const ShardState& sh, const StreamState& s, const std::string& account) {
+  return Status::InvalidArgument("Shard " + sh.id() + " in stream " + s.name + " under account " +
+                                 account +
+                                 " has already been merged or split, and thus is not eligible "
+                                 "for merging or splitting.");
+}
+
+ShardState* FindShard(StreamState* s, std::string_view shard_id) {
+  uint32_t index = 0;
+  if (!ParseShardId(shard_id, &index)) return nullptr;
+  auto it = s->shards.find(index);
+  return it == s->shards.end() ? nullptr : it->second.get();
+}
+
+}  // namespace
+
+Status EngineImpl::SplitLocked(StreamState* s, ShardState* sh, u128 new_start,
+                               storage::LogBatch* batch) {
+  const HashKeyRange r = sh->range;
+  if (!(new_start > r.starting_hash_key + 1 && new_start < r.ending_hash_key)) {
+    return Status::InvalidArgument(
+        "NewStartingHashKey " + U128ToDecimal(new_start) + " used in SplitShard() on shard " +
+        sh->id() + " in stream " + s->name + " under account " + account() +
+        " is not both greater than one plus the shard's StartingHashKey " +
+        U128ToDecimal(r.starting_hash_key) + " and less than the shard's EndingHashKey " +
+        U128ToDecimal(r.ending_hash_key) + ".");
+  }
+  CloseShard(s, sh, batch);
+  const uint64_t start_seq = sh->last_seq + 1;
+  NewShard(s, {r.starting_hash_key, new_start - 1}, sh->index, -1, start_seq, batch);
+  NewShard(s, {new_start, r.ending_hash_key}, sh->index, -1, start_seq, batch);
+  s->RebuildRouting();
+  batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
+  return Status::OK();
+}
+
+Status EngineImpl::MergeLocked(StreamState* s, ShardState* a, ShardState* b,
+                               storage::LogBatch* batch) {
+  if (b->range.ending_hash_key + 1 == a->range.starting_hash_key) std::swap(a, b);
+  if (a->range.ending_hash_key + 1 != b->range.starting_hash_key) {
+    return Status::InvalidArgument("Shards " + a->id() + " and " + b->id() + " in stream " +
+                                   s->name + " under account " + account() +
+                                   " are not an adjacent pair of shards eligible for merging");
+  }
+  CloseShard(s, a, batch);
+  CloseShard(s, b, batch);
+  const uint64_t start_seq = std::max(a->last_seq, b->last_seq) + 1;
+  NewShard(s, {a->range.starting_hash_key, b->range.ending_hash_key}, a->index, b->index,
+           start_seq, batch);
+  s->RebuildRouting();
+  batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
+  return Status::OK();
+}
+
+Status EngineImpl::SplitShard(std::string_view stream, std::string_view shard_to_split,
+                              u128 new_starting_hash_key) {
+  return Mutate([&](storage::LogBatch* batch) -> Status {
+    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
+    StreamState* s = FindStream(stream);
+    if (!s) return msg::StreamNotFound(stream, account());
+    if (s->mode == StreamMode::kOnDemand) return OnDemandRejects("SplitShard", *s, account());
+    ShardState* sh = FindShard(s, shard_to_split);
+    if (!sh) return msg::CouldNotFindShard(shard_to_split, stream, account());
+    if (sh->closed) return NotEligible(*sh, *s, account());
+    if (catalog_.TotalShards() + 2 > options_.shard_limit) {
+      return Status::LimitExceeded("This request would exceed the shard limit for the account " +
+                                   account() + " in " + options_.region + ".");
+    }
+    return SplitLocked(s, sh, new_starting_hash_key, batch);
+  });
+}
+
+Status EngineImpl::MergeShards(std::string_view stream, std::string_view shard_to_merge,
+                               std::string_view adjacent_shard_to_merge) {
+  return Mutate([&](storage::LogBatch* batch) -> Status {
+    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
+    StreamState* s = FindStream(stream);
+    if (!s) return msg::StreamNotFound(stream, account());
+    if (s->mode == StreamMode::kOnDemand) return OnDemandRejects("MergeShards", *s, account());
+    ShardState* a = FindShard(s, shard_to_merge);
+    if (!a) return msg::CouldNotFindShard(shard_to_merge, stream, account());
+    ShardState* b = FindShard(s, adjacent_shard_to_merge);
+    if (!b) return msg::CouldNotFindShard(adjacent_shard_to_merge, stream, account());
+    if (a->closed) return NotEligible(*a, *s, account());
+    if (b->closed) return NotEligible(*b, *s, account());
+    if (a == b) {
+      return Status::InvalidArgument("Shards " + a->id() + " and " + b->id() + " in stream " +
+                                     s->name + " under account " + account() +
+                                     " are not an adjacent pair of shards eligible for merging");
+    }
+    return MergeLocked(s, a, b, batch);
+  });
+}
+
+// UNIFORM_SCALING with pairwise operations only, so lineage stays within
+// ParentShardId/AdjacentParentShardId: first split every open shard at each
+// target boundary strictly inside it, then merge the pieces of each target
+// range left to right. Intermediate shards close at once, as on AWS.
+Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
+                                    int32_t* current_shard_count) {
+  if (target < 1) {
+    return msg::Validation({msg::Constraint(std::to_string(target), "targetShardCount",
+                                            "have value greater than or equal to 1")});
+  }
+  return Mutate([&](storage::LogBatch* batch) -> Status {
+    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
+    StreamState* s = FindStream(stream);
+    if (!s) return msg::StreamNotFound(stream, account());
+    if (s->mode == StreamMode::kOnDemand) {
+      return OnDemandRejects("UpdateShardCount", *s, account());
+    }
+    const int32_t open = s->OpenShardCount();
+    *current_shard_count = open;
+    const std::string prefix = "UpdateShardCount request for stream " + s->name +
+                               " under account " + account() + " failed: ";
+    if (target > 2 * open) {
+      return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
+                                     " is more than double the current open shard count " +
+                                     std::to_string(open) + ".");
+    }
+    if (2 * target < open) {
+      return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
+                                     " is less than half the current open shard count " +
+                                     std::to_string(open) + ".");
+    }
+    if (target > kMaxShardsPerStream) {
+      return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
+                                     " exceeds the maximum of 10000 shards per stream.");
+    }
+    const int64_t now = NowMs();
+    std::erase_if(s->scaling_events_ms, [&](int64_t t) { return t <= now - kDayMs; });
+    if (s->scaling_events_ms.size() >= kMaxScalingsPerDay) {
+      return Status::LimitExceeded(prefix + "at most 10 UpdateShardCount calls are allowed in a "
+                                   "rolling 24-hour period.");
+    }
+    if (target == open) return Status::OK();
+
+    // Target boundaries, as CreateStream splits the key space.
+    std::vector<u128> starts;
+    const u128 n = static_cast<u128>(target);
+    const u128 step = kMaxHashKey / n + (kMaxHashKey % n + 1 == n ? 1 : 0);
+    for (int32_t i = 1; i < target; ++i) starts.push_back(step * static_cast<u128>(i));
+
+    // Phase 1: split at interior boundaries.
+    std::vector<ShardState*> opens(s->open_by_hash.begin(), s->open_by_hash.end());
+    int32_t created = 0;
+    for (ShardState* sh : opens) {
+      ShardState* cur = sh;
+      for (u128 b : starts) {
+        if (b <= cur->range.starting_hash_key || b > cur->range.ending_hash_key) continue;
+        // SplitLocked needs start+1 < b < end; near-edge boundaries are merged instead.
+        if (!(b > cur->range.starting_hash_key + 1 && b < cur->range.ending_hash_key)) continue;
+        Status st = SplitLocked(s, cur, b, batch);
+        if (!st.ok()) return st;
+        created += 2;
+        cur = s->Route(b);  // the right-hand child continues
+      }
+    }
+    // Phase 2: merge pieces within each target range.
+    std::vector<u128> range_starts = {0};
+    range_starts.insert(range_starts.end(), starts.begin(), starts.end());
+    for (size_t i = 0; i < range_starts.size(); ++i) {
+      u128 lo = range_starts[i];
+      u128 hi = i + 1 < range_starts.size() ? range_starts[i + 1] - 1 : kMaxHashKey;
+      for (;;) {
+        ShardState* first = s->Route(lo);
+        if (first->range.ending_hash_key >= hi) break;
+        ShardState* next = s->Route(first->range.ending_hash_key + 1);
+        Status st = MergeLocked(s, first, next, batch);
+        if (!st.ok()) return st;
+        created += 1;
+      }
+    }
+    (void)created;
+    s->scaling_events_ms.push_back(now);
+    batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
+    return Status::OK();
+  });
+}
+
+}  // namespace tidelog

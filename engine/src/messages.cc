@@ -1,0 +1,70 @@
+// AWS error message texts.
+#include "engine/src/messages.h"
+
+namespace tidelog::msg {
+
+std::string Constraint(std::string_view value, std::string_view path, std::string_view rule) {
+  std::string s = "Value '";
+  s.append(value).append("' at '").append(path).append("' failed to satisfy constraint: Member must ");
+  s.append(rule);
+  return s;
+}
+
+std::string NotNull(std::string_view path) {
+  std::string s = "Value null at '";
+  s.append(path).append("' failed to satisfy constraint: Member must not be null");
+  return s;
+}
+
+Status Validation(const std::vector<std::string>& errors) {
+  std::string s = std::to_string(errors.size());
+  s += errors.size() == 1 ? " validation error detected: " : " validation errors detected: ";
+  for (size_t i = 0; i < errors.size() && i < 10; ++i) {
+    if (i) s += "; ";
+    s += errors[i];
+  }
+  return Status::Validation(std::move(s));
+}
+
+std::string Blob(size_t size) {
+  std::string n = std::to_string(size);
+  return "java.nio.HeapByteBuffer[pos=0 lim=" + n + " cap=" + n + "]";
+}
+
+Status StreamNotFound(std::string_view stream, std::string_view account) {
+  std::string s = "Stream ";
+  s.append(stream).append(" under account ").append(account).append(" not found.");
+  return Status::NotFound(std::move(s));
+}
+
+Status StreamExists(std::string_view stream, std::string_view account) {
+  std::string s = "Stream ";
+  s.append(stream).append(" under account ").append(account).append(" already exists.");
+  return Status::InUse(std::move(s));
+}
+
+Status ShardNotFound(std::string_view shard_id, std::string_view stream,
+                     std::string_view account) {
+  std::string s = "Shard ";
+  s.append(shard_id).append(" in stream ").append(stream).append(" under account ");
+  s.append(account).append(" does not exist");
+  return Status::NotFound(std::move(s));
+}
+
+Status CouldNotFindShard(std::string_view shard_id, std::string_view stream,
+                         std::string_view account) {
+  std::string s = "Could not find shard ";
+  s.append(shard_id).append(" in stream ").append(stream).append(" under account ");
+  s.append(account).append(".");
+  return Status::NotFound(std::move(s));
+}
+
+Status ShardThrottled(std::string_view shard_id, std::string_view stream,
+                      std::string_view account) {
+  std::string s = "Rate exceeded for shard ";
+  s.append(shard_id).append(" in stream ").append(stream).append(" under account ");
+  s.append(account).append(".");
+  return Status::Throttled(std::move(s));
+}
+
+}  // namespace tidelog::msg

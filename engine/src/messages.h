@@ -1,0 +1,30 @@
+// AWS error message texts, in one place so every path words them alike.
+// Sources: ../shared/reference/kinesis-api.md (kinesalite's copies of AWS texts).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidelog/status.h"
+
+namespace tidelog::msg {
+
+// "Value '<value>' at '<path>' failed to satisfy constraint: Member must <rule>"
+std::string Constraint(std::string_view value, std::string_view path, std::string_view rule);
+// "Value null at '<path>' failed to satisfy constraint: Member must not be null"
+std::string NotNull(std::string_view path);
+// "N validation error(s) detected: e1; e2" (at most 10 listed).
+Status Validation(const std::vector<std::string>& errors);
+// "java.nio.HeapByteBuffer[pos=0 lim=N cap=N]": how AWS prints a blob.
+std::string Blob(size_t size);
+
+Status StreamNotFound(std::string_view stream, std::string_view account);
+Status StreamExists(std::string_view stream, std::string_view account);
+Status ShardNotFound(std::string_view shard_id, std::string_view stream, std::string_view account);
+Status CouldNotFindShard(std::string_view shard_id, std::string_view stream,
+                         std::string_view account);
+Status ShardThrottled(std::string_view shard_id, std::string_view stream,
+                      std::string_view account);
+
+}  // namespace tidelog::msg

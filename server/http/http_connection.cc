@@ -1,0 +1,372 @@
+// HTTP/1.1 connection: request parsing with Beast, in-order responses.
+#include "server/http/http_connection.h"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+
+#include "server/http/http_date.h"
+#include "server/http/request_id.h"
+
+namespace tidelog::server {
+
+namespace http = boost::beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr size_t kDiscardBufferBytes = 16 << 10;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return boost::beast::iequals(a, b);
+}
+
+std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
+  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
+  return ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+// The responder given to the handler. Copies share one state; if every copy
+// is dropped unused, the request still gets an answer (500) so the
+// connection's response order is never stuck.
+struct ResponderState {
+  ResponderState(std::shared_ptr<HttpConnection> c, uint64_t s) : conn(std::move(c)), seq(s) {}
+  ~ResponderState() {
+    if (!used.exchange(true)) conn->Complete(seq, HttpResponse{500, {}, {}});
+  }
+  std::shared_ptr<HttpConnection> conn;
+  uint64_t seq;
+  std::atomic<bool> used{false};
+};
+
+}  // namespace
+
+HttpConnection::HttpConnection(HttpServer::Loop* loop, asio::ip::tcp::socket socket)
+    : loop_(loop),
+      options_(loop->server->options_),
+      socket_(std::move(socket)),
+      last_activity_ms_(SteadyNowMillis()) {
+  error_code ec;
+  auto remote = socket_->remote_endpoint(ec);
+  if (!ec) remote_address_ = FormatEndpoint(remote);
+}
+
+void HttpConnection::Start() {
+  loop_->connections.insert(this);
+  loop_->server->open_connections_.fetch_add(1);
+  if (loop_->draining) {
+    Close();
+    return;
+  }
+  ReadHeader();
+}
+
+void HttpConnection::ReadHeader() {
+  if (closed_ || stop_reading_ || read_state_ != ReadState::kIdle) return;
+  if (slots_.size() >= options_.max_pipelined_requests) {
+    paused_ = true;
+    return;
+  }
+  paused_ = false;
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
+  parser_->body_limit(static_cast<uint64_t>(options_.max_body_bytes));
+  read_state_ = ReadState::kHeader;
+  http::async_read_header(*socket_, read_buffer_, *parser_,
+                          [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void HttpConnection::OnHeader(error_code ec) {
+  read_state_ = ReadState::kIdle;
+  if (closed_) return;
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  last_activity_ms_ = SteadyNowMillis();
+  auto length = parser_->content_length();
+  if (length && *length > options_.max_body_bytes) {
+    EnqueueErrorAndClose(413);
+    return;
+  }
+  if (parser_->is_done()) {
+    Dispatch();
+    return;
+  }
+  auto expect = parser_->get()[http::field::expect];
+  if (EqualsIgnoreCase(expect, "100-continue") && parser_->get().version() >= 11) {
+    // The interim answer must not interleave with earlier responses.
+    read_state_ = ReadState::kAwaitContinue;
+    Pump();
+    return;
+  }
+  ReadBody();
+}
+
+void HttpConnection::WriteContinueThenReadBody() {
+  writing_ = true;
+  asio::async_write(*socket_, asio::buffer(kContinue.data(), kContinue.size()),
+                    [self = shared_from_this()](error_code ec, size_t) {
+                      self->writing_ = false;
+                      if (self->closed_) return;
+                      if (ec) {
+                        self->Close();
+                        return;
+                      }
+                      self->ReadBody();
+                    });
+}
+
+void HttpConnection::ReadBody() {
+  read_state_ = ReadState::kBody;
+  http::async_read(*socket_, read_buffer_, *parser_,
+                   [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
+}
+
+void HttpConnection::OnBody(error_code ec) {
+  read_state_ = ReadState::kIdle;
+  if (closed_) return;
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  last_activity_ms_ = SteadyNowMillis();
+  Dispatch();
+}
+
+void HttpConnection::OnReadError(error_code ec) {
+  if (ec == http::error::body_limit) {
+    EnqueueErrorAndClose(413);
+  } else if (ec == http::error::header_limit) {
+    EnqueueErrorAndClose(431);
+  } else if (ec.category() == http::error::end_of_stream.category() &&
+             ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    EnqueueErrorAndClose(400);  // malformed request
+  } else {
+    // EOF, reset, or cancelled by a drain: no more requests. Answer the ones
+    // in flight, then close.
+    stop_reading_ = true;
+    Pump();
+  }
+}
+
+void HttpConnection::EnqueueErrorAndClose(int status) {
+  stop_reading_ = true;
+  Slot slot;
+  slot.ready = true;
+  slot.keep_alive = false;
+  slot.close_after = true;
+  slot.response.status = status;
+  slots_.push_back(std::move(slot));
+  Pump();
+}
+
+void HttpConnection::Dispatch() {
+  auto message = parser_->release();
+  parser_.reset();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.headers.reserve(16);
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.remote_address = remote_address_;
+
+  Slot slot;
+  slot.keep_alive = message.keep_alive();
+  if (!slot.keep_alive) stop_reading_ = true;
+  const uint64_t seq = first_seq_ + slots_.size();
+  slots_.push_back(std::move(slot));
+
+  loop_->server->handler_->Handle(std::move(request), MakeResponder(seq));
+  ReadHeader();
+}
+
+Responder HttpConnection::MakeResponder(uint64_t seq) {
+  auto state = std::make_shared<ResponderState>(shared_from_this(), seq);
+  return [state](HttpResponse response) {
+    if (state->used.exchange(true)) return;
+    state->conn->Complete(state->seq, std::move(response));
+  };
+}
+
+void HttpConnection::Complete(uint64_t seq, HttpResponse response) {
+  loop_->gate->Post([self = shared_from_this(), seq, response = std::move(response)]() mutable {
+    self->OnComplete(seq, std::move(response));
+  });
+}
+
+void HttpConnection::OnComplete(uint64_t seq, HttpResponse response) {
+  if (closed_ || seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;
+  Slot& slot = slots_[seq - first_seq_];
+  slot.response = std::move(response);
+  slot.ready = true;
+  Pump();
+}
+
+std::string HttpConnection::SerializeHead(Slot& slot, bool close) {
+  const HttpResponse& r = slot.response;
+  std::string head;
+  head.reserve(256);
+  head.append("HTTP/1.1 ").append(std::to_string(r.status)).push_back(' ');
+  std::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
+  head.append(reason.empty() ? std::string_view("Unknown") : reason).append("\r\n");
+  bool has_request_id = false;
+  for (const auto& [name, value] : r.headers) {
+    if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
+        EqualsIgnoreCase(name, "date")) {
+      continue;  // owned by this layer
+    }
+    if (EqualsIgnoreCase(name, "x-amzn-requestid")) has_request_id = true;
+    head.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (!has_request_id) head.append("x-amzn-RequestId: ").append(NewRequestId()).append("\r\n");
+  head.append("Date: ").append(CurrentHttpDate()).append("\r\n");
+  head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  if (close) head.append("Connection: close\r\n");
+  head.append("\r\n");
+  return head;
+}
+
+void HttpConnection::Pump() {
+  if (closed_ || writing_ || lingering_) return;
+
+  if (read_state_ == ReadState::kAwaitContinue && slots_.empty()) {
+    WriteContinueThenReadBody();
+    return;
+  }
+
+  // Gather every ready response at the front into one gathered write.
+  write_buffers_.clear();
+  size_t count = 0;
+  close_after_write_ = false;
+  linger_after_write_ = false;
+  while (count < slots_.size() && slots_[count].ready) {
+    Slot& slot = slots_[count];
+    const bool last_in_flight = count + 1 == slots_.size();
+    const bool no_more_requests = stop_reading_ && read_state_ == ReadState::kIdle;
+    const bool close = !slot.keep_alive || slot.close_after || (last_in_flight && no_more_requests);
+    slot.head = SerializeHead(slot, close);
+    write_buffers_.emplace_back(asio::buffer(slot.head));
+    if (!slot.response.body.empty()) write_buffers_.emplace_back(asio::buffer(slot.response.body));
+    ++count;
+    if (close) {
+      close_after_write_ = true;
+      linger_after_write_ = slot.close_after;
+      break;
+    }
+  }
+
+  if (count > 0) {
+    writing_ = true;
+    asio::async_write(*socket_, write_buffers_,
+                      [self = shared_from_this(), count](error_code ec, size_t) {
+                        self->OnWritten(ec, count);
+                      });
+    return;
+  }
+
+  if (slots_.empty() && stop_reading_ && read_state_ == ReadState::kIdle) {
+    Close();
+    return;
+  }
+  if (paused_ && read_state_ == ReadState::kIdle) ReadHeader();
+}
+
+void HttpConnection::OnWritten(error_code ec, size_t slots_written) {
+  writing_ = false;
+  if (closed_) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  last_activity_ms_ = SteadyNowMillis();
+  for (size_t i = 0; i < slots_written; ++i) slots_.pop_front();
+  first_seq_ += slots_written;
+  write_buffers_.clear();
+  if (close_after_write_) {
+    if (linger_after_write_) {
+      StartLinger();
+    } else {
+      Close();
+    }
+    return;
+  }
+  Pump();
+}
+
+void HttpConnection::StartLinger() {
+  // Unread request bytes at close() would make the kernel send RST, and the
+  // client could lose the answer before reading it: half-close, then discard
+  // what still arrives (never stored) until EOF or the deadline.
+  lingering_ = true;
+  linger_deadline_ms_ = SteadyNowMillis() + options_.linger_timeout_ms;
+  error_code ec;
+  socket_->shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (read_state_ != ReadState::kIdle) {
+    socket_->cancel(ec);  // a read may be in progress; its handler sees lingering_
+  }
+  read_buffer_.clear();
+  discard_buffer_ = std::make_unique<char[]>(kDiscardBufferBytes);
+  ReadAndDiscard();
+}
+
+void HttpConnection::ReadAndDiscard() {
+  socket_->async_read_some(asio::buffer(discard_buffer_.get(), kDiscardBufferBytes),
+                           [self = shared_from_this()](error_code ec, size_t) {
+                             if (self->closed_) return;
+                             if (ec) {
+                               self->Close();
+                               return;
+                             }
+                             self->ReadAndDiscard();
+                           });
+}
+
+void HttpConnection::BeginDrain() {
+  stop_reading_ = true;
+  if (read_state_ == ReadState::kHeader || read_state_ == ReadState::kAwaitContinue) {
+    // Waiting for a request not yet received: abandon it. A body being read
+    // belongs to a request in flight and is let finish.
+    error_code ec;
+    if (read_state_ == ReadState::kAwaitContinue) {
+      read_state_ = ReadState::kIdle;
+    } else {
+      socket_->cancel(ec);
+    }
+  }
+  Pump();
+}
+
+void HttpConnection::OnTick(int64_t now_ms) {
+  if (closed_) return;
+  if (lingering_) {
+    if (now_ms >= linger_deadline_ms_) Close();
+    return;
+  }
+  if (slots_.empty() && !writing_ && now_ms - last_activity_ms_ >= options_.idle_timeout_ms) {
+    Close();
+  }
+}
+
+void HttpConnection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  error_code ec;
+  socket_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  socket_->close(ec);
+  // Buffers of a cancelled read or write stay alive (members) until its
+  // handler, which holds a reference, has run.
+  socket_.reset();
+  loop_->connections.erase(this);
+  loop_->server->OnConnectionCountChanged();
+}
+
+}  // namespace tidelog::server

@@ -1,0 +1,96 @@
+// Internal to tidelog_http: one accepted HTTP/1.1 connection. Reads requests
+// (pipelined), dispatches each to the RequestHandler, and writes responses in
+// request order whatever order the handler completes them in.
+#pragma once
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/http/http_loop.h"
+#include "server/http/http_message.h"
+
+namespace tidelog::server {
+
+// Owned by shared_ptr: pending async operations and outstanding Responders
+// hold references. Every member function except Complete() runs on the
+// owning loop's thread. The socket is destroyed in Close(), on that thread, so
+// a connection outliving its loop never touches Asio.
+class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+ public:
+  HttpConnection(HttpServer::Loop* loop, asio::ip::tcp::socket socket);
+
+  void Start();
+  // Stop reading new requests; close once the requests in flight are answered.
+  void BeginDrain();
+  // Idempotent. Deregisters from the loop.
+  void Close();
+  // Closes an idle connection or ends a linger whose deadline passed.
+  void OnTick(int64_t now_ms);
+
+  // Any thread: hands the response of request `seq` to the loop.
+  void Complete(uint64_t seq, HttpResponse response);
+
+ private:
+  enum class ReadState { kIdle, kHeader, kAwaitContinue, kBody };
+
+  // One request in flight, in arrival order.
+  struct Slot {
+    bool ready = false;
+    bool keep_alive = true;
+    bool close_after = false;  // server-made error: close (lingering) after it
+    HttpResponse response;
+    std::string head;  // serialized status line and headers, while being written
+  };
+
+  void ReadHeader();
+  void OnHeader(boost::system::error_code ec);
+  void WriteContinueThenReadBody();
+  void ReadBody();
+  void OnBody(boost::system::error_code ec);
+  void Dispatch();
+  void OnReadError(boost::system::error_code ec);
+  void EnqueueErrorAndClose(int status);
+  Responder MakeResponder(uint64_t seq);
+  void OnComplete(uint64_t seq, HttpResponse response);
+  // Writes what is ready, resumes paused reads, closes when done.
+  void Pump();
+  void OnWritten(boost::system::error_code ec, size_t slots_written);
+  void StartLinger();
+  void ReadAndDiscard();
+  std::string SerializeHead(Slot& slot, bool close);
+
+  HttpServer::Loop* const loop_;
+  const HttpServerOptions& options_;
+  std::optional<asio::ip::tcp::socket> socket_;  // reset by Close()
+  std::string remote_address_;
+
+  boost::beast::flat_buffer read_buffer_;
+  std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  ReadState read_state_ = ReadState::kIdle;
+  bool stop_reading_ = false;  // no request after the ones in slots_ will be read
+  bool paused_ = false;        // reading stopped by max_pipelined_requests
+
+  std::deque<Slot> slots_;
+  uint64_t first_seq_ = 0;  // sequence number of slots_.front()
+  bool writing_ = false;
+  std::vector<asio::const_buffer> write_buffers_;
+  bool close_after_write_ = false;
+  bool linger_after_write_ = false;
+
+  bool lingering_ = false;
+  int64_t linger_deadline_ms_ = 0;
+  std::unique_ptr<char[]> discard_buffer_;
+
+  int64_t last_activity_ms_;
+  bool closed_ = false;
+};
+
+}  // namespace tidelog::server

@@ -1,0 +1,49 @@
+// HttpRequest / HttpResponse: the plain values the network layer hands to a
+// RequestHandler and gets back. No I/O here; the protocol layer sees only these.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace tidelog::server {
+
+struct HttpRequest {
+  std::string method;  // "POST"
+  std::string target;  // request-target as sent, e.g. "/" or "/?a=b"
+  // Header names lower-cased; values with surrounding whitespace trimmed; in
+  // arrival order (repeats kept).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  std::string remote_address;  // "127.0.0.1:53122"
+
+  // First header with this lower-case name, or nullptr.
+  const std::string* Header(std::string_view lower_name) const {
+    for (const auto& [k, v] : headers)
+      if (k == lower_name) return &v;
+    return nullptr;
+  }
+};
+
+struct HttpResponse {
+  int status = 200;
+  // The network layer adds Content-Length, Date, Connection and
+  // x-amzn-RequestId (unless present) itself.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// Completes one request. May be called from any thread, exactly once.
+using Responder = std::function<void(HttpResponse)>;
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Called on an event-loop thread; must not block. Blocking work goes to a
+  // worker pool and calls `done` from there.
+  virtual void Handle(HttpRequest request, Responder done) = 0;
+};
+
+}  // namespace tidelog::server

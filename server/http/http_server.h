@@ -1,0 +1,97 @@
+// HttpServer: HTTP/1.1 (keep-alive, pipelining) on Boost.Asio with the
+// io_uring backend, one event loop per thread, handing each request to a
+// RequestHandler and writing the responses back in request order.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "server/http/http_message.h"
+
+namespace tidelog::server {
+
+struct HttpServerOptions {
+  // "host:port" (IPv6 as "[::1]:port"). Port 0 binds an ephemeral port.
+  std::string listen = "127.0.0.1:4567";
+  // Event-loop threads. 0: std::thread::hardware_concurrency().
+  int threads = 0;
+  // A request whose Content-Length exceeds this gets 413 (no body) and the
+  // connection is closed without the body being read into memory.
+  size_t max_body_bytes = 8 << 20;
+  // Request line plus headers; beyond it the answer is 431.
+  size_t max_header_bytes = 16 << 10;
+  // Requests read ahead on one connection before their responses are written;
+  // past this the connection stops reading until responses go out.
+  size_t max_pipelined_requests = 32;
+  // A connection with no request in flight and no complete request received
+  // for this long is closed.
+  int64_t idle_timeout_ms = 120 * 1000;
+  // Stop(): how long in-flight requests get to complete before connections are
+  // closed regardless.
+  int64_t drain_timeout_ms = 10 * 1000;
+  // After an error response that closes the connection (413, 400, 431), how
+  // long unread request bytes are discarded so the client can read the answer.
+  int64_t linger_timeout_ms = 2 * 1000;
+  // false: one acceptor hands connections to the loops round-robin (even
+  // spread; a second server on the same port fails to bind).
+  // true: every loop has its own SO_REUSEPORT acceptor and the kernel spreads
+  // connections by 4-tuple hash.
+  bool reuse_port = false;
+};
+
+class HttpServer {
+ public:
+  // `handler` must outlive the server's Stop().
+  HttpServer(HttpServerOptions options, RequestHandler* handler);
+  ~HttpServer();  // Stop()s
+
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds, listens and starts the loops. False with a message in *error when
+  // the address is bad or cannot be bound. Call once.
+  bool Start(std::string* error);
+
+  // The bound port (the real one when 0 was asked); 0 before Start().
+  uint16_t local_port() const { return local_port_; }
+  // "host:port" as bound, e.g. "127.0.0.1:4567" or "[::1]:4567".
+  const std::string& local_address() const { return local_address_; }
+
+  // Stops accepting, lets requests already received complete (up to
+  // drain_timeout_ms), then closes every connection and joins the loops.
+  // Responders called after Stop() returns are dropped. Idempotent.
+  void Stop();
+
+  // Connections currently open (all loops).
+  size_t open_connections() const { return open_connections_.load(); }
+
+  struct Loop;  // one event-loop thread; defined in http_server.cc
+
+ private:
+  void StartAccept(Loop* loop);
+  void AcceptNext(Loop* loop);
+  void OnConnectionCountChanged();
+
+  HttpServerOptions options_;
+  RequestHandler* handler_;
+  std::vector<std::unique_ptr<Loop>> loops_;
+  uint16_t local_port_ = 0;
+  std::string local_address_;
+  size_t next_loop_ = 0;  // round-robin cursor; used by the accepting loop only
+  bool started_ = false;
+  bool stopped_ = false;
+
+  std::atomic<size_t> open_connections_{0};
+  std::mutex drain_mu_;
+  std::condition_variable drain_cv_;
+
+  friend class HttpConnection;
+};
+
+}  // namespace tidelog::server

@@ -1,0 +1,32 @@
+// The AWS JSON 1.1 error and success response shapes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/http/http_message.h"
+#include "tidelog/status.h"
+
+namespace tidelog::server::kinesis {
+
+inline constexpr std::string_view kJsonContentType = "application/x-amz-json-1.1";
+
+// 200 with a JSON body ("" for operations without output).
+HttpResponse JsonResponse(std::string body);
+
+// `status` (400 unless given) with {"__type":type,"message":message} and the
+// x-amzn-ErrorType header.
+HttpResponse ErrorResponse(std::string_view type, std::string_view message, int status = 400);
+
+// A SerializationException: AWS spells its member `Message`.
+HttpResponse SerializationErrorResponse(std::string_view message);
+
+// A failed engine Status: 500 for InternalFailure and storage errors, else 400.
+HttpResponse StatusResponse(const Status& status);
+
+// The JSON error body alone; an empty message is left out, as AWS does for
+// protocol errors such as UnknownOperationException.
+std::string ErrorBody(std::string_view type, std::string_view message_key,
+                      std::string_view message);
+
+}  // namespace tidelog::server::kinesis

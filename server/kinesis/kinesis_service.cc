@@ -1,0 +1,111 @@
+// Request pipeline: auth -> method -> target -> content type -> JSON ->
+// types -> constraints -> operation (on the pool unless it is a put).
+#include "server/kinesis/kinesis_service.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "server/auth/sigv4.h"
+#include "server/kinesis/errors.h"
+#include "server/kinesis/json_value.h"
+#include "server/kinesis/operations.h"
+#include "server/kinesis/shape.h"
+#include "server/kinesis/validation.h"
+
+namespace tidelog::server {
+namespace {
+
+using kinesis::ErrorResponse;
+
+constexpr std::string_view kTargetPrefix = "Kinesis_20131202.";
+constexpr std::string_view kCborContentType = "application/x-amz-cbor-1.1";
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// As kinesalite (and AWS) answer a method other than POST.
+HttpResponse AccessDenied() {
+  HttpResponse r;
+  r.status = 403;
+  r.headers.emplace_back("x-amzn-ErrorType", "AccessDeniedException");
+  r.body =
+      "<AccessDeniedException>\n  <Message>Unable to determine service/operation name to be "
+      "authorized</Message>\n</AccessDeniedException>\n";
+  return r;
+}
+
+}  // namespace
+
+KinesisService::KinesisService(tidelog::Engine* engine, KinesisServiceOptions options)
+    : engine_(engine),
+      options_(options),
+      pool_(std::make_unique<boost::asio::thread_pool>(
+          options.worker_threads == 0 ? 1 : options.worker_threads)) {}
+
+KinesisService::~KinesisService() { pool_->join(); }
+
+void KinesisService::Handle(HttpRequest request, Responder done) {
+  if (options_.verifier != nullptr) {
+    if (auto err = options_.verifier->Verify(request)) {
+      return done(ErrorResponse(err->type, err->message));
+    }
+  }
+  if (request.method != "POST") return done(AccessDenied());
+
+  const std::string* target = request.Header("x-amz-target");
+  std::string_view op;
+  if (target != nullptr && target->starts_with(kTargetPrefix))
+    op = std::string_view(*target).substr(kTargetPrefix.size());
+  const kinesis::Shape* shape = op.empty() ? nullptr : kinesis::InputShape(op);
+  if (shape == nullptr) return done(ErrorResponse("UnknownOperationException", ""));
+
+  const std::string* content_type_header = request.Header("content-type");
+  std::string_view content_type =
+      content_type_header ? Trim(std::string_view(*content_type_header).substr(
+                                0, content_type_header->find(';')))
+                          : std::string_view();
+  if (content_type == kCborContentType) {
+    HttpResponse r = ErrorResponse(
+        "InvalidArgumentException",
+        "CBOR (application/x-amz-cbor-1.1) is not supported by this broker yet: send JSON "
+        "(Java SDK v1: AWS_CBOR_DISABLE=true; v2: AWS_CBOR_ENABLED=false or "
+        "-Daws.cborEnabled=false).");
+    r.headers.emplace_back("x-amzn-ErrorMessage", "CBOR is not supported; send JSON");
+    return done(std::move(r));
+  }
+  if (content_type != kinesis::kJsonContentType) {
+    HttpResponse r;
+    r.status = 404;
+    r.headers.emplace_back("x-amzn-ErrorType", "UnknownOperationException");
+    r.body = "<UnknownOperationException/>\n";
+    return done(std::move(r));
+  }
+
+  kinesis::JsonValue body;
+  if (request.body.empty() || !kinesis::ParseJson(request.body, &body) || !body.is_object())
+    return done(kinesis::SerializationErrorResponse(""));
+  if (auto err = kinesis::CheckTypes(*shape, &body))
+    return done(kinesis::SerializationErrorResponse(*err));
+  if (auto err = kinesis::CheckConstraints(*shape, body))
+    return done(ErrorResponse("ValidationException", *err));
+
+  kinesis::OperationEntry entry = kinesis::FindOperation(op);
+  if (entry.async != nullptr) {
+    kinesis::Post post = [pool = pool_.get()](std::function<void()> work) {
+      boost::asio::post(*pool, std::move(work));
+    };
+    return entry.async(*engine_, std::move(body), std::move(done), post);
+  }
+  if (entry.sync == nullptr) {
+    const char* message = kinesis::UnsupportedOperationMessage(op);
+    return done(ErrorResponse("InvalidArgumentException",
+                              message ? message : "This operation is not supported."));
+  }
+  boost::asio::post(*pool_, [engine = engine_, sync = entry.sync, body = std::move(body),
+                             done = std::move(done)] { done(sync(*engine, body)); });
+}
+
+}  // namespace tidelog::server

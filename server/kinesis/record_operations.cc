@@ -1,0 +1,213 @@
+// The data plane: PutRecord, PutRecords, GetShardIterator, GetRecords.
+//
+// Puts go through Engine::PutRecordsAsync so the event loop never waits for a
+// group commit; only calls that need a blocking engine call (stream ARN
+// resolution, SequenceNumberForOrdering) are posted to the worker pool.
+#include <memory>
+
+#include "server/kinesis/errors.h"
+#include "server/kinesis/json_writer.h"
+#include "server/kinesis/model_json.h"
+#include "server/kinesis/operations.h"
+#include "server/kinesis/request_fields.h"
+
+namespace tidelog::server::kinesis {
+namespace {
+
+constexpr size_t kMaxPutRecordsBytes = 5 << 20;  // data + partition keys
+
+// A put request whose entries point into `body`; the body never moves after
+// the entries are built.
+struct PutCall {
+  JsonValue body;
+  std::vector<PutRecordEntry> entries;
+};
+
+// Builds the engine entry for one PutRecord(s) member; fails on an
+// ExplicitHashKey the pattern admits but past 2^128-1.
+Status MakeEntry(const JsonValue& record, PutRecordEntry* entry) {
+  entry->partition_key = StringField(record, "PartitionKey");
+  entry->data = StringField(record, "Data");
+  if (const JsonValue* key = record.Find("ExplicitHashKey")) {
+    u128 k = 0;
+    if (!ParseU128Decimal(key->string, &k)) {
+      return Status::InvalidArgument(
+          "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+          "Specified value was " +
+          key->string);
+    }
+    entry->explicit_hash_key = k;
+  }
+  return Status::OK();
+}
+
+std::string PutRecordBody(const PutRecordResult& r) {
+  JsonWriter w;
+  w.StartObject();
+  w.Field("ShardId", FormatShardId(r.shard_index));
+  w.Key("SequenceNumber");
+  w.Decimal(r.sequence_number);
+  w.EndObject();
+  return w.Release();
+}
+
+std::string PutRecordsBody(const std::vector<PutRecordResult>& results) {
+  int64_t failed = 0;
+  for (const PutRecordResult& r : results) failed += r.status.ok() ? 0 : 1;
+  JsonWriter w;
+  w.StartObject();
+  w.IntField("FailedRecordCount", failed);
+  w.Key("Records");
+  w.StartArray();
+  for (const PutRecordResult& r : results) {
+    w.StartObject();
+    if (r.status.ok()) {
+      w.Key("SequenceNumber");
+      w.Decimal(r.sequence_number);
+      w.Field("ShardId", FormatShardId(r.shard_index));
+    } else {
+      w.Field("ErrorCode", r.status.aws_name());
+      w.Field("ErrorMessage", r.status.message());
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Release();
+}
+
+// Starts the append of `call` and answers with `respond(results)`. Resolves a
+// StreamARN on the pool first when there is one.
+void StartPut(Engine& e, std::shared_ptr<PutCall> call, Responder done, const Post& post,
+              std::function<HttpResponse(std::vector<PutRecordResult>)> respond) {
+  auto append = [&e, call, done, respond](std::string_view stream) {
+    e.PutRecordsAsync(stream, call->entries,
+                      [call, done, respond](Status s, std::vector<PutRecordResult> results) {
+                        done(s.ok() ? respond(std::move(results)) : StatusResponse(s));
+                      });
+  };
+  if (!HasField(call->body, "StreamARN")) {
+    append(StringField(call->body, "StreamName"));
+    return;
+  }
+  post([&e, call, done, append] {
+    std::string stream;
+    Status s = ResolveStreamOf(e, call->body, &stream);
+    if (!s.ok()) return done(StatusResponse(s));
+    append(stream);
+  });
+}
+
+}  // namespace
+
+void PutRecords(Engine& e, JsonValue body, Responder done, const Post& post) {
+  auto call = std::make_shared<PutCall>();
+  call->body = std::move(body);
+  const JsonValue* records = call->body.Find("Records");
+  call->entries.resize(records->array.size());
+  size_t total = 0;
+  for (size_t i = 0; i < records->array.size(); ++i) {
+    Status s = MakeEntry(records->array[i], &call->entries[i]);
+    if (!s.ok()) return done(StatusResponse(s));
+    total += call->entries[i].data.size() + call->entries[i].partition_key.size();
+  }
+  if (total > kMaxPutRecordsBytes)
+    return done(ErrorResponse("InvalidArgumentException", "Records size exceeds 5 MB limit"));
+  StartPut(e, call, std::move(done), post, [](std::vector<PutRecordResult> results) {
+    return JsonResponse(PutRecordsBody(results));
+  });
+}
+
+void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
+  auto call = std::make_shared<PutCall>();
+  call->body = std::move(body);
+  call->entries.resize(1);
+  Status s = MakeEntry(call->body, &call->entries[0]);
+  if (!s.ok()) return done(StatusResponse(s));
+
+  if (const JsonValue* ordering = call->body.Find("SequenceNumberForOrdering")) {
+    u128 after = 0;
+    bool valid = ParseU128Decimal(ordering->string, &after);
+    // Ordering needs the synchronous Engine::PutRecord.
+    post([&e, call, done, valid, after] {
+      std::string stream;
+      Status s = ResolveStreamOf(e, call->body, &stream);
+      if (!s.ok()) return done(StatusResponse(s));
+      if (!valid) {
+        return done(ErrorResponse(
+            "InvalidArgumentException",
+            "ExclusiveMinimumSequenceNumber " +
+                std::string(StringField(call->body, "SequenceNumberForOrdering")) +
+                " used in PutRecord on stream " + stream + " under account " + AccountId(e) +
+                " is invalid."));
+      }
+      PutRecordResult result;
+      s = e.PutRecord(stream, call->entries[0], after, &result);
+      if (s.ok()) s = result.status;
+      done(s.ok() ? JsonResponse(PutRecordBody(result)) : StatusResponse(s));
+    });
+    return;
+  }
+  StartPut(e, call, std::move(done), post, [](std::vector<PutRecordResult> results) {
+    if (results.size() != 1)
+      return StatusResponse(Status::Internal("The engine answered a put of one record with " +
+                                             std::to_string(results.size()) + " results."));
+    if (!results[0].status.ok()) return StatusResponse(results[0].status);
+    return JsonResponse(PutRecordBody(results[0]));
+  });
+}
+
+HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
+  std::string stream;
+  Status s = ResolveStreamOf(e, body, &stream);
+  if (!s.ok()) return StatusResponse(s);
+  std::string_view shard_id = StringField(body, "ShardId");
+  ShardIteratorType type = ShardIteratorType::kLatest;
+  ParseShardIteratorType(StringField(body, "ShardIteratorType"), &type);
+  std::optional<u128> start;
+  if (const JsonValue* seq = body.Find("StartingSequenceNumber")) {
+    u128 v = 0;
+    if (!ParseU128Decimal(seq->string, &v)) {
+      return ErrorResponse("InvalidArgumentException",
+                           "StartingSequenceNumber " + seq->string +
+                               " used in GetShardIterator on shard " + std::string(shard_id) +
+                               " in stream " + stream + " under account " + AccountId(e) +
+                               " is invalid.");
+    }
+    start = v;
+  }
+  std::string iterator;
+  s = e.GetShardIterator(stream, shard_id, type, start, TimestampMillisField(body, "Timestamp"),
+                         &iterator);
+  if (!s.ok()) return StatusResponse(s);
+  JsonWriter w;
+  w.StartObject();
+  w.Field("ShardIterator", iterator);
+  w.EndObject();
+  return JsonResponse(w.Release());
+}
+
+HttpResponse GetRecords(Engine& e, const JsonValue& body) {
+  GetRecordsResult result;
+  Status s = e.GetRecords(StringField(body, "ShardIterator"),
+                          static_cast<int32_t>(IntField(body, "Limit").value_or(10000)), &result);
+  if (!s.ok()) return StatusResponse(s);
+  JsonWriter w;
+  w.StartObject();
+  w.Key("Records");
+  w.StartArray();
+  for (const Record& r : result.records) WriteRecord(r, &w);
+  w.EndArray();
+  if (!result.next_shard_iterator.empty()) w.Field("NextShardIterator", result.next_shard_iterator);
+  w.IntField("MillisBehindLatest", result.millis_behind_latest);
+  if (!result.child_shards.empty()) {
+    w.Key("ChildShards");
+    w.StartArray();
+    for (const ChildShard& c : result.child_shards) WriteChildShard(c, &w);
+    w.EndArray();
+  }
+  w.EndObject();
+  return JsonResponse(w.Release());
+}
+
+}  // namespace tidelog::server::kinesis

@@ -1,0 +1,106 @@
+// Tags: the stream-addressed AddTagsToStream / RemoveTagsFromStream /
+// ListTagsForStream and the ARN-addressed TagResource / UntagResource /
+// ListTagsForResource. The engine keeps tags on streams only, so consumer
+// ARNs get an InvalidArgumentException.
+#include <algorithm>
+
+#include "server/kinesis/errors.h"
+#include "server/kinesis/json_writer.h"
+#include "server/kinesis/operations.h"
+#include "server/kinesis/request_fields.h"
+#include "server/kinesis/shape.h"
+
+namespace tidelog::server::kinesis {
+namespace {
+
+constexpr int64_t kListTagsDefaultLimit = 50;
+
+// The stream a ResourceARN names, or the error to answer.
+Status ResolveResource(Engine& e, const JsonValue& body, std::string* stream) {
+  std::string_view arn = StringField(body, "ResourceARN");
+  if (MatchesPattern(Pattern::kConsumerArn, arn)) {
+    return Status::InvalidArgument("Tags on consumers are not supported by this broker: " +
+                                   std::string(arn));
+  }
+  return e.ResolveStream("", arn, stream);
+}
+
+void WriteTags(const std::vector<Tag>& tags, size_t begin, size_t end, JsonWriter* w) {
+  w->Key("Tags");
+  w->StartArray();
+  for (size_t i = begin; i < end; ++i) {
+    w->StartObject();
+    w->Field("Key", tags[i].key);
+    w->Field("Value", tags[i].value);
+    w->EndObject();
+  }
+  w->EndArray();
+}
+
+}  // namespace
+
+HttpResponse AddTagsToStream(Engine& e, const JsonValue& body) {
+  std::string stream;
+  Status s = ResolveStreamOf(e, body, &stream);
+  if (s.ok()) s = e.AddTags(stream, TagMapField(body, "Tags"));
+  return EmptyOrError(s);
+}
+
+HttpResponse RemoveTagsFromStream(Engine& e, const JsonValue& body) {
+  std::string stream;
+  Status s = ResolveStreamOf(e, body, &stream);
+  if (s.ok()) s = e.RemoveTags(stream, StringListField(body, "TagKeys"));
+  return EmptyOrError(s);
+}
+
+HttpResponse ListTagsForStream(Engine& e, const JsonValue& body) {
+  std::string stream;
+  std::vector<Tag> tags;
+  Status s = ResolveStreamOf(e, body, &stream);
+  if (s.ok()) s = e.ListTags(stream, &tags);
+  if (!s.ok()) return StatusResponse(s);
+  std::string_view start = StringField(body, "ExclusiveStartTagKey");
+  size_t begin = 0;
+  if (!start.empty()) {
+    begin = std::upper_bound(tags.begin(), tags.end(), start,
+                             [](std::string_view k, const Tag& t) { return k < t.key; }) -
+            tags.begin();
+  }
+  size_t limit = static_cast<size_t>(IntField(body, "Limit").value_or(kListTagsDefaultLimit));
+  size_t end = std::min(tags.size(), begin + limit);
+  JsonWriter w;
+  w.StartObject();
+  WriteTags(tags, begin, end, &w);
+  w.BoolField("HasMoreTags", end < tags.size());
+  w.EndObject();
+  return JsonResponse(w.Release());
+}
+
+HttpResponse TagResource(Engine& e, const JsonValue& body) {
+  std::string stream;
+  Status s = ResolveResource(e, body, &stream);
+  if (s.ok()) s = e.AddTags(stream, TagMapField(body, "Tags"));
+  return EmptyOrError(s);
+}
+
+HttpResponse UntagResource(Engine& e, const JsonValue& body) {
+  std::string stream;
+  Status s = ResolveResource(e, body, &stream);
+  if (s.ok()) s = e.RemoveTags(stream, StringListField(body, "TagKeys"));
+  return EmptyOrError(s);
+}
+
+HttpResponse ListTagsForResource(Engine& e, const JsonValue& body) {
+  std::string stream;
+  std::vector<Tag> tags;
+  Status s = ResolveResource(e, body, &stream);
+  if (s.ok()) s = e.ListTags(stream, &tags);
+  if (!s.ok()) return StatusResponse(s);
+  JsonWriter w;
+  w.StartObject();
+  WriteTags(tags, 0, tags.size(), &w);
+  w.EndObject();
+  return JsonResponse(w.Release());
+}
+
+}  // namespace tidelog::server::kinesis

@@ -1,0 +1,70 @@
+// GroupCommitter: the single writer of a LogStore.
+//
+// Jobs are submitted from any thread and run on one committer thread in
+// submission order. Each job adds its records and metadata to the current
+// group's batch (Prepare); the group is written as one WriteBatch with one
+// fsync in sync mode (so concurrent appends share an fsync), then every job of
+// the group learns the outcome (Complete). While a group is being written,
+// new jobs queue up and form the next group: no timer, no added latency.
+//
+// Because Prepare runs serially on one thread, state it touches (sequence
+// counters, routing tables, write quotas) needs no locks.
+//
+// Fail-stop: after a failed write every later job completes with that error
+// without being prepared; RocksDB's background error stays set too.
+#pragma once
+
+#include <rocksdb/status.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "storage/log_store.h"
+
+namespace tidelog::storage {
+
+class CommitJob {
+ public:
+  virtual ~CommitJob() = default;
+  // Adds this job's writes to `batch` (all or nothing). Committer thread only.
+  virtual void Prepare(LogStore* store, LogBatch* batch) = 0;
+  // The outcome of the write holding this job (OK if Prepare added nothing).
+  // Committer thread only. Called once, with or without a prior Prepare.
+  virtual void Complete(const rocksdb::Status& status) = 0;
+};
+
+class GroupCommitter {
+ public:
+  // `sync`: fsync the WAL of every group. `max_group_bytes`: a group is cut
+  // once its batch reaches this size.
+  GroupCommitter(LogStore* store, bool sync, size_t max_group_bytes);
+  // Runs every job already submitted, then joins the thread.
+  ~GroupCommitter();
+
+  void Submit(std::unique_ptr<CommitJob> job);
+
+  // Groups written so far (for tests and stats).
+  uint64_t groups_written() const { return groups_written_.load(std::memory_order_relaxed); }
+
+ private:
+  void Run();
+
+  LogStore* const store_;
+  const bool sync_;
+  const size_t max_group_bytes_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::unique_ptr<CommitJob>> queue_;  // guarded by mu_
+  bool stopping_ = false;                         // guarded by mu_
+
+  rocksdb::Status failed_;  // committer thread only
+  std::atomic<uint64_t> groups_written_{0};
+  std::thread thread_;
+};
+
+}  // namespace tidelog::storage

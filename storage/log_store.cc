@@ -1,0 +1,382 @@
+// LogStore: RocksDB setup, segment column families, reads and reclaim.
+#include "storage/log_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/convenience.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_buffer_manager.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <limits>
+#include <mutex>
+
+#include "storage/keys.h"
+#include "storage/sequence.h"
+
+namespace tidelog::storage {
+namespace {
+
+constexpr char kMetaCf[] = "meta";
+
+}  // namespace
+
+// ---- Segment ---------------------------------------------------------------
+
+Segment::Segment(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, int64_t start_ms,
+                 int64_t end_ms)
+    : db_(db), cf_(cf), start_ms_(start_ms), end_ms_(end_ms) {}
+
+Segment::~Segment() { db_->DestroyColumnFamilyHandle(cf_).PermitUncheckedError(); }
+
+std::string Segment::Name(int64_t start_ms, int64_t end_ms) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "seg-%016" PRId64 "-%016" PRId64, start_ms, end_ms);
+  return buf;
+}
+
+bool Segment::ParseName(const std::string& name, int64_t* start_ms, int64_t* end_ms) {
+  int64_t s = 0, e = 0;
+  int consumed = 0;
+  if (std::sscanf(name.c_str(), "seg-%16" SCNd64 "-%16" SCNd64 "%n", &s, &e, &consumed) != 2 ||
+      static_cast<size_t>(consumed) != name.size() || e <= s) {
+    return false;
+  }
+  *start_ms = s;
+  *end_ms = e;
+  return true;
+}
+
+// ---- LogBatch --------------------------------------------------------------
+
+void LogBatch::PutRecord(const Segment& segment, uint64_t shard, uint64_t seq,
+                         std::string_view value) {
+  RecordKey key(shard, seq);
+  batch_.Put(segment.handle(), rocksdb::Slice(key.bytes, kRecordKeySize),
+             rocksdb::Slice(value.data(), value.size()))
+      .PermitUncheckedError();
+}
+
+void LogBatch::PutMeta(std::string_view key, std::string_view value) {
+  batch_.Put(meta_, rocksdb::Slice(key.data(), key.size()),
+             rocksdb::Slice(value.data(), value.size()))
+      .PermitUncheckedError();
+}
+
+void LogBatch::DeleteMeta(std::string_view key) {
+  batch_.Delete(meta_, rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
+}
+
+// ---- LogStore --------------------------------------------------------------
+
+rocksdb::ColumnFamilyOptions LogStore::SegmentOptions() const {
+  rocksdb::ColumnFamilyOptions cf(options_);
+  // Keys arrive in (shard, seq) order per shard; reads are prefix seeks.
+  cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.target_file_size_base = 64 << 20;
+  cf.ttl = 0;
+  cf.periodic_compaction_seconds = 0;
+  return cf;
+}
+
+rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<LogStore>* out) {
+  std::unique_ptr<LogStore> store(new LogStore());
+  store->dir_ = options.dir;
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return rocksdb::Status::IOError("cannot create " + options.dir + ": " + ec.message());
+
+  rocksdb::Options& o = store->options_;
+  o.create_if_missing = true;
+  o.create_missing_column_families = true;
+  o.max_open_files = -1;
+  o.track_and_verify_wals_in_manifest = true;
+  o.wal_bytes_per_sync = 1 << 20;
+  o.bytes_per_sync = 1 << 20;
+  o.max_total_wal_size = 512ULL << 20;
+  o.max_background_jobs = 2;
+  o.write_buffer_size = 32 << 20;
+  o.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes);
+  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  o.keep_log_file_num = 4;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
+  table.block_size = 32 << 10;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = false;  // reads are seeks within a shard prefix
+  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  std::vector<std::string> names;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, options.dir, &names);
+  if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};  // new database
+  bool has_meta = false;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : names) {
+    int64_t start = 0, end = 0;
+    if (name == kMetaCf) {
+      has_meta = true;
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(o));
+    } else if (Segment::ParseName(name, &start, &end)) {
+      descriptors.emplace_back(name, store->SegmentOptions());
+    } else {
+      descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(o));
+    }
+  }
+  if (!has_meta) descriptors.emplace_back(kMetaCf, rocksdb::ColumnFamilyOptions(o));
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  s = rocksdb::DB::Open(o, options.dir, descriptors, &handles, &raw);
+  if (!s.ok()) return s;
+  store->db_.reset(raw);
+  for (size_t i = 0; i < handles.size(); ++i) {
+    const std::string& name = descriptors[i].name;
+    int64_t start = 0, end = 0;
+    if (name == rocksdb::kDefaultColumnFamilyName) {
+      store->default_cf_ = handles[i];
+    } else if (name == kMetaCf) {
+      store->meta_ = handles[i];
+    } else if (Segment::ParseName(name, &start, &end)) {
+      store->segments_[start] = std::make_shared<Segment>(raw, handles[i], start, end);
+    } else {
+      raw->DestroyColumnFamilyHandle(handles[i]).PermitUncheckedError();
+    }
+  }
+  *out = std::move(store);
+  return rocksdb::Status::OK();
+}
+
+LogStore::~LogStore() {
+  if (!db_) return;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.clear();
+  }
+  segments_.clear();  // callers guarantee no reader still holds a segment
+  if (meta_) db_->DestroyColumnFamilyHandle(meta_).PermitUncheckedError();
+  if (default_cf_) db_->DestroyColumnFamilyHandle(default_cf_).PermitUncheckedError();
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::Status LogStore::GetMeta(std::string_view key, std::string* value) {
+  return db_->Get(rocksdb::ReadOptions(), meta_, rocksdb::Slice(key.data(), key.size()), value);
+}
+
+rocksdb::Status LogStore::ScanMeta(
+    std::string_view prefix, const std::function<void(std::string_view, std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (!k.starts_with(rocksdb::Slice(prefix.data(), prefix.size()))) break;
+    rocksdb::Slice v = it->value();
+    fn(std::string_view(k.data(), k.size()), std::string_view(v.data(), v.size()));
+  }
+  return it->status();
+}
+
+rocksdb::Status LogStore::SegmentFor(int64_t ms, int64_t window_ms,
+                                     std::shared_ptr<Segment>* segment) {
+  {
+    std::shared_lock<std::shared_mutex> lock(segments_mu_);
+    auto it = segments_.upper_bound(ms);
+    if (it != segments_.begin()) {
+      --it;
+      if (ms < it->second->end_ms()) {
+        *segment = it->second;
+        return rocksdb::Status::OK();
+      }
+    }
+  }
+  if (window_ms <= 0) window_ms = 1;
+  int64_t start = ms - ms % window_ms;
+  int64_t end = start + window_ms;
+  {
+    std::shared_lock<std::shared_mutex> lock(segments_mu_);
+    auto next = segments_.upper_bound(ms);
+    if (next != segments_.end()) end = std::min(end, next->first);
+    if (next != segments_.begin()) start = std::max(start, std::prev(next)->second->end_ms());
+  }
+  rocksdb::ColumnFamilyHandle* cf = nullptr;
+  rocksdb::Status s = db_->CreateColumnFamily(SegmentOptions(), Segment::Name(start, end), &cf);
+  if (!s.ok()) return s;
+  auto created = std::make_shared<Segment>(db_.get(), cf, start, end);
+  std::unique_lock<std::shared_mutex> lock(segments_mu_);
+  segments_[start] = created;
+  *segment = std::move(created);
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::Write(LogBatch* batch, bool sync) {
+  rocksdb::WriteOptions wo;
+  wo.sync = sync;
+  return db_->Write(wo, batch->raw());
+}
+
+std::vector<std::shared_ptr<Segment>> LogStore::SegmentsOverlapping(int64_t from_ms,
+                                                                    int64_t to_ms) {
+  std::vector<std::shared_ptr<Segment>> out;
+  std::shared_lock<std::shared_mutex> lock(segments_mu_);
+  auto it = segments_.upper_bound(from_ms);
+  if (it != segments_.begin()) --it;
+  for (; it != segments_.end() && it->first <= to_ms; ++it) {
+    if (it->second->end_ms() > from_ms) out.push_back(it->second);
+  }
+  return out;
+}
+
+rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upto,
+                                    const RecordVisitor& visit) {
+  if (after >= upto) return rocksdb::Status::OK();
+  RecordKey lower(shard, after + 1);
+  // Exclusive upper bound: (shard, upto + 1), or the next shard's first key.
+  RecordKey upper = upto == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0)
+                                                                  : RecordKey(shard, upto + 1);
+  rocksdb::Slice lo(lower.bytes, kRecordKeySize), hi(upper.bytes, kRecordKeySize);
+  for (const auto& segment : SegmentsOverlapping(SeqMillis(after + 1), SeqMillis(upto))) {
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lo;
+    ro.iterate_upper_bound = &hi;
+    ro.prefix_same_as_start = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, segment->handle()));
+    for (it->Seek(lo); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      if (!visit(RecordKeySeq(std::string_view(k.data(), k.size())),
+                 std::string_view(v.data(), v.size()))) {
+        return rocksdb::Status::OK();
+      }
+    }
+    if (!it->status().ok()) return it->status();
+  }
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::LastSeq(uint64_t shard, uint64_t* seq) {
+  *seq = 0;
+  std::vector<std::shared_ptr<Segment>> segs;
+  {
+    std::shared_lock<std::shared_mutex> lock(segments_mu_);
+    for (auto it = segments_.rbegin(); it != segments_.rend(); ++it) segs.push_back(it->second);
+  }
+  RecordKey lower(shard, 0), upper(shard + 1, 0);
+  rocksdb::Slice lo(lower.bytes, kRecordKeySize), hi(upper.bytes, kRecordKeySize);
+  for (const auto& segment : segs) {  // newest first
+    rocksdb::ReadOptions ro;
+    ro.iterate_lower_bound = &lo;
+    ro.iterate_upper_bound = &hi;
+    ro.total_order_seek = true;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, segment->handle()));
+    it->SeekToLast();
+    if (it->Valid()) {
+      rocksdb::Slice k = it->key();
+      *seq = RecordKeySeq(std::string_view(k.data(), k.size()));
+      return rocksdb::Status::OK();
+    }
+    if (!it->status().ok()) return it->status();
+  }
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped) {
+  *dropped = 0;
+  std::vector<std::shared_ptr<Segment>> victims;
+  {
+    std::shared_lock<std::shared_mutex> lock(segments_mu_);
+    for (const auto& [start, seg] : segments_) {
+      if (seg->end_ms() <= cutoff_ms) victims.push_back(seg);
+    }
+  }
+  for (const auto& seg : victims) {
+    rocksdb::Status s = db_->DropColumnFamily(seg->handle());
+    if (!s.ok()) return s;
+    std::unique_lock<std::shared_mutex> lock(segments_mu_);
+    segments_.erase(seg->start_ms());
+    ++*dropped;
+  }
+  if (!victims.empty()) {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    std::erase_if(pending_, [&](const PendingRange& p) { return p.segment->end_ms() <= cutoff_ms; });
+  }
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::DeleteShardRange(uint64_t shard, uint64_t from, uint64_t to) {
+  if (from >= to) return rocksdb::Status::OK();
+  RecordKey begin(shard, from);
+  RecordKey end = to == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0)
+                                                              : RecordKey(shard, to);
+  int64_t to_ms = to == std::numeric_limits<uint64_t>::max() ? std::numeric_limits<int64_t>::max()
+                                                             : SeqMillis(to - 1);
+  for (const auto& segment : SegmentsOverlapping(SeqMillis(from), to_ms)) {
+    rocksdb::Status s = db_->DeleteRange(rocksdb::WriteOptions(), segment->handle(),
+                                         rocksdb::Slice(begin.bytes, kRecordKeySize),
+                                         rocksdb::Slice(end.bytes, kRecordKeySize));
+    if (!s.ok()) return s;
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    pending_.push_back({segment, std::string(begin.view()), std::string(end.view())});
+  }
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::CompactPending() {
+  std::vector<PendingRange> work;
+  {
+    std::lock_guard<std::mutex> lock(pending_mu_);
+    work.swap(pending_);
+  }
+  for (const auto& p : work) {
+    rocksdb::Slice b(p.begin), e(p.end);
+    rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), p.segment->handle(), &b, &e);
+    if (!s.ok()) return s;
+    rocksdb::CompactRangeOptions cro;
+    cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    s = db_->CompactRange(cro, p.segment->handle(), &b, &e);
+    if (!s.ok() && !s.IsColumnFamilyDropped()) return s;
+  }
+  return rocksdb::Status::OK();
+}
+
+std::vector<LogStore::SegmentStats> LogStore::Segments() {
+  std::vector<SegmentStats> out;
+  std::shared_lock<std::shared_mutex> lock(segments_mu_);
+  for (const auto& [start, seg] : segments_) out.push_back({seg->start_ms(), seg->end_ms()});
+  return out;
+}
+
+size_t LogStore::SegmentCount() {
+  std::shared_lock<std::shared_mutex> lock(segments_mu_);
+  return segments_.size();
+}
+
+rocksdb::Status LogStore::Flush() {
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs{meta_};
+  std::vector<std::shared_ptr<Segment>> keep;
+  {
+    std::shared_lock<std::shared_mutex> lock(segments_mu_);
+    for (const auto& [start, seg] : segments_) {
+      keep.push_back(seg);
+      cfs.push_back(seg->handle());
+    }
+  }
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return db_->Flush(fo, cfs);
+}
+
+uint64_t LogStore::DiskUsageBytes() {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_, ec)) {
+    std::error_code fec;
+    if (entry.is_regular_file(fec)) total += entry.file_size(fec);
+  }
+  return total;
+}
+
+}  // namespace tidelog::storage
