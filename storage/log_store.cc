@@ -26,8 +26,7 @@ constexpr char kMetaCf[] = "meta";
 
 // ---- Segment ---------------------------------------------------------------
 
-Segment::Segment(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, int64_t start_ms,
-                 int64_t end_ms)
+Segment::Segment(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, int64_t start_ms, int64_t end_ms)
     : db_(db), cf_(cf), start_ms_(start_ms), end_ms_(end_ms) {}
 
 Segment::~Segment() { db_->DestroyColumnFamilyHandle(cf_).PermitUncheckedError(); }
@@ -55,14 +54,16 @@ bool Segment::ParseName(const std::string& name, int64_t* start_ms, int64_t* end
 void LogBatch::PutRecord(const Segment& segment, uint64_t shard, uint64_t seq,
                          std::string_view value) {
   RecordKey key(shard, seq);
-  batch_.Put(segment.handle(), rocksdb::Slice(key.bytes, kRecordKeySize),
-             rocksdb::Slice(value.data(), value.size()))
+  batch_
+      .Put(segment.handle(), rocksdb::Slice(key.bytes, kRecordKeySize),
+           rocksdb::Slice(value.data(), value.size()))
       .PermitUncheckedError();
 }
 
 void LogBatch::PutMeta(std::string_view key, std::string_view value) {
-  batch_.Put(meta_, rocksdb::Slice(key.data(), key.size()),
-             rocksdb::Slice(value.data(), value.size()))
+  batch_
+      .Put(meta_, rocksdb::Slice(key.data(), key.size()),
+           rocksdb::Slice(value.data(), value.size()))
       .PermitUncheckedError();
 }
 
@@ -237,7 +238,7 @@ rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upt
   RecordKey lower(shard, after + 1);
   // Exclusive upper bound: (shard, upto + 1), or the next shard's first key.
   RecordKey upper = upto == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0)
-                                                                  : RecordKey(shard, upto + 1);
+                                                                 : RecordKey(shard, upto + 1);
   rocksdb::Slice lo(lower.bytes, kRecordKeySize), hi(upper.bytes, kRecordKeySize);
   for (const auto& segment : SegmentsOverlapping(SeqMillis(after + 1), SeqMillis(upto))) {
     rocksdb::ReadOptions ro;
@@ -301,7 +302,8 @@ rocksdb::Status LogStore::DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped) 
   }
   if (!victims.empty()) {
     std::lock_guard<std::mutex> lock(pending_mu_);
-    std::erase_if(pending_, [&](const PendingRange& p) { return p.segment->end_ms() <= cutoff_ms; });
+    std::erase_if(pending_,
+                  [&](const PendingRange& p) { return p.segment->end_ms() <= cutoff_ms; });
   }
   return rocksdb::Status::OK();
 }
@@ -309,8 +311,8 @@ rocksdb::Status LogStore::DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped) 
 rocksdb::Status LogStore::DeleteShardRange(uint64_t shard, uint64_t from, uint64_t to) {
   if (from >= to) return rocksdb::Status::OK();
   RecordKey begin(shard, from);
-  RecordKey end = to == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0)
-                                                              : RecordKey(shard, to);
+  RecordKey end =
+      to == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0) : RecordKey(shard, to);
   int64_t to_ms = to == std::numeric_limits<uint64_t>::max() ? std::numeric_limits<int64_t>::max()
                                                              : SeqMillis(to - 1);
   for (const auto& segment : SegmentsOverlapping(SeqMillis(from), to_ms)) {

@@ -58,8 +58,9 @@ int main(int argc, char** argv) {
   if (!s.ok()) return Fail(s);
   const auto& first = shards.front();
   if (first.open()) {
-    tidelog::u128 mid = first.hash_key_range.starting_hash_key +
-                        (first.hash_key_range.ending_hash_key - first.hash_key_range.starting_hash_key) / 2;
+    tidelog::u128 mid =
+        first.hash_key_range.starting_hash_key +
+        (first.hash_key_range.ending_hash_key - first.hash_key_range.starting_hash_key) / 2;
     s = engine->SplitShard("example", first.shard_id, mid);
     if (!s.ok()) return Fail(s);
     std::printf("split %s\n", first.shard_id.c_str());

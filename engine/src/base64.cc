@@ -77,7 +77,7 @@ bool Base64Decode(std::string_view in, std::string* out) {
     int a = kDecode[q[0]], b = kDecode[q[1]];
     int c = pad == 1 ? kDecode[q[2]] : 0;
     bool ok = a >= 0 && b >= 0 && c >= 0;
-    if (ok && pad == 2) ok = (b & 0x0f) == 0;   // unused bits must be zero
+    if (ok && pad == 2) ok = (b & 0x0f) == 0;  // unused bits must be zero
     if (ok && pad == 1) ok = (c & 0x03) == 0;
     if (!ok) {
       out->resize(base);

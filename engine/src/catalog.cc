@@ -44,9 +44,9 @@ void StreamState::RebuildRouting() {
 }
 
 ShardState* StreamState::Route(u128 hash) const {
-  auto it = std::upper_bound(
-      open_by_hash.begin(), open_by_hash.end(), hash,
-      [](u128 h, const ShardState* s) { return h < s->range.starting_hash_key; });
+  auto it =
+      std::upper_bound(open_by_hash.begin(), open_by_hash.end(), hash,
+                       [](u128 h, const ShardState* s) { return h < s->range.starting_hash_key; });
   if (it == open_by_hash.begin()) return nullptr;
   ShardState* shard = *std::prev(it);
   return hash <= shard->range.ending_hash_key ? shard : nullptr;

@@ -1,7 +1,7 @@
 // SystemClock: the real wall clock.
-#include <chrono>
-
 #include "tidelog/clock.h"
+
+#include <chrono>
 
 namespace tidelog {
 namespace {

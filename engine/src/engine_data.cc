@@ -175,12 +175,12 @@ namespace {
 Status EncodeBatch(std::span<const PutRecordEntry> records, bool single,
                    std::vector<EncodedRecord>* out) {
   if (!single && records.empty()) {
-    return msg::Validation({msg::Constraint("[]", "records",
-                                            "have length greater than or equal to 1")});
+    return msg::Validation(
+        {msg::Constraint("[]", "records", "have length greater than or equal to 1")});
   }
   if (records.size() > kMaxRecordsPerPut) {
-    return msg::Validation({msg::Constraint(
-        "[...]", "records", "have length less than or equal to 500")});
+    return msg::Validation(
+        {msg::Constraint("[...]", "records", "have length less than or equal to 500")});
   }
   std::vector<std::string> errors;
   size_t total = 0;
@@ -252,22 +252,22 @@ Status EngineImpl::PutRecord(std::string_view stream, const PutRecordEntry& reco
     uint64_t internal = InternalSeq(*sequence_number_for_ordering);
     // A number from the future would drag the shard's clock forward.
     if (storage::SeqMillis(internal) > NowMs() + 60 * 1000) {
-      return Status::InvalidArgument(
-          "ExclusiveMinimumSequenceNumber " + U128ToDecimal(*sequence_number_for_ordering) +
-          " used in PutRecord on stream " + std::string(stream) + " under account " + account() +
-          " is invalid.");
+      return Status::InvalidArgument("ExclusiveMinimumSequenceNumber " +
+                                     U128ToDecimal(*sequence_number_for_ordering) +
+                                     " used in PutRecord on stream " + std::string(stream) +
+                                     " under account " + account() + " is invalid.");
     }
     min_seq = internal;
   }
   std::promise<Status> promise;
   std::future<Status> future = promise.get_future();
   std::vector<PutRecordResult> results;
-  committer_->Submit(std::make_unique<AppendJob>(
-      this, std::string(stream), std::move(encoded), min_seq,
-      [&](Status st, std::vector<PutRecordResult> r) {
-        results = std::move(r);
-        promise.set_value(std::move(st));
-      }));
+  committer_->Submit(std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded),
+                                                 min_seq,
+                                                 [&](Status st, std::vector<PutRecordResult> r) {
+                                                   results = std::move(r);
+                                                   promise.set_value(std::move(st));
+                                                 }));
   s = future.get();
   if (!s.ok()) return s;
   if (results.size() != 1) return Status::Internal("Internal Service Failure");
@@ -287,13 +287,15 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
     return Status::InvalidArgument(
         "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
         "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
-        "Request specified " + std::string(ToString(type)) + " and " +
-        (starting_sequence_number ? "also" : "no") + " StartingSequenceNumber.");
+        "Request specified " +
+        std::string(ToString(type)) + " and " + (starting_sequence_number ? "also" : "no") +
+        " StartingSequenceNumber.");
   }
   if ((type == ShardIteratorType::kAtTimestamp) != timestamp_millis.has_value()) {
     return Status::InvalidArgument(
         "Must specify timestampInMillis parameter for iterator of type AT_TIMESTAMP. Current "
-        "request has " + std::string(ToString(type)) + " iterator type" +
+        "request has " +
+        std::string(ToString(type)) + " iterator type" +
         (timestamp_millis ? " and a timestamp." : " and no timestamp."));
   }
   const int64_t now = NowMs();
@@ -318,7 +320,8 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
       if (*timestamp_millis > now) {
         return Status::InvalidArgument(
             "The timestampInMillis parameter cannot be greater than the "
-            "currentTimestampInMillis. timestampInMillis: " + std::to_string(*timestamp_millis) +
+            "currentTimestampInMillis. timestampInMillis: " +
+            std::to_string(*timestamp_millis) +
             ", currentTimestampInMillis: " + std::to_string(now));
       }
       pos.after_seq = storage::MakeSeq(*timestamp_millis, 0);
@@ -329,10 +332,11 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
       const u128 ext = *starting_sequence_number;
       if (ExternalSeqShardIndex(ext) != sh.index) {
         if (ExternalSeqShardIndex(ext) > UINT32_MAX) {
-          return Status::InvalidArgument(
-              "StartingSequenceNumber " + U128ToDecimal(ext) + " used in GetShardIterator on "
-              "shard " + sh.id() + " in stream " + s->name + " under account " + account() +
-              " is invalid.");
+          return Status::InvalidArgument("StartingSequenceNumber " + U128ToDecimal(ext) +
+                                         " used in GetShardIterator on "
+                                         "shard " +
+                                         sh.id() + " in stream " + s->name + " under account " +
+                                         account() + " is invalid.");
         }
         return Status::InvalidArgument(
             "Invalid StartingSequenceNumber. It encodes " +
@@ -355,8 +359,8 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
 Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
                               GetRecordsResult* result) {
   if (limit < 1) {
-    return msg::Validation({msg::Constraint(std::to_string(limit), "limit",
-                                            "have value greater than or equal to 1")});
+    return msg::Validation(
+        {msg::Constraint(std::to_string(limit), "limit", "have value greater than or equal to 1")});
   }
   if (limit > kMaxGetRecordsLimit) {
     return msg::Validation({msg::Constraint(std::to_string(limit), "limit",
@@ -369,11 +373,11 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
   const int64_t now_us = NowUs();
   const int64_t now = now_us / 1000;
   if (now - pos.created_ms > options_.iterator_ttl_ms) {
-    return Status::ExpiredIterator(
-        "Iterator expired. The iterator was created at time " + JavaDate(pos.created_ms) +
-        " while right now it is " + JavaDate(now) +
-        " which is further in the future than the tolerated delay of " +
-        std::to_string(options_.iterator_ttl_ms) + " milliseconds.");
+    return Status::ExpiredIterator("Iterator expired. The iterator was created at time " +
+                                   JavaDate(pos.created_ms) + " while right now it is " +
+                                   JavaDate(now) +
+                                   " which is further in the future than the tolerated delay of " +
+                                   std::to_string(options_.iterator_ttl_ms) + " milliseconds.");
   }
 
   std::shared_ptr<ShardState> shard;

@@ -22,10 +22,13 @@ constexpr int32_t kMaxConsumersPerStream = 20;
 constexpr int32_t kOnDemandDefaultShards = 4;
 
 const std::vector<std::string>& AllShardLevelMetrics() {
-  static const std::vector<std::string> all = {
-      "IncomingBytes",  "IncomingRecords",  "OutgoingBytes",
-      "OutgoingRecords", "WriteProvisionedThroughputExceeded",
-      "ReadProvisionedThroughputExceeded", "IteratorAgeMilliseconds"};
+  static const std::vector<std::string> all = {"IncomingBytes",
+                                               "IncomingRecords",
+                                               "OutgoingBytes",
+                                               "OutgoingRecords",
+                                               "WriteProvisionedThroughputExceeded",
+                                               "ReadProvisionedThroughputExceeded",
+                                               "IteratorAgeMilliseconds"};
   return all;
 }
 
@@ -181,8 +184,7 @@ uint64_t EngineImpl::AllocateUid(storage::LogBatch* batch) {
 
 std::shared_ptr<ShardState> EngineImpl::NewShard(StreamState* stream, HashKeyRange range,
                                                  int64_t parent, int64_t adjacent_parent,
-                                                 uint64_t starting_seq,
-                                                 storage::LogBatch* batch) {
+                                                 uint64_t starting_seq, storage::LogBatch* batch) {
   auto shard = std::make_shared<ShardState>();
   shard->uid = AllocateUid(batch);
   shard->index = stream->next_shard_index++;
@@ -219,7 +221,8 @@ void EngineImpl::ApplyQuota(const StreamState& stream, ShardState* shard) {
 
 void EngineImpl::RefreshSegmentWindow() {
   int32_t max_hours = kMinRetentionHours;
-  for (const auto& [name, s] : catalog_.streams) max_hours = std::max(max_hours, s->retention_hours);
+  for (const auto& [name, s] : catalog_.streams)
+    max_hours = std::max(max_hours, s->retention_hours);
   int64_t by_count = RetentionMs(max_hours) / std::max(1, options_.max_segments);
   segment_window_ms_ = std::max(options_.segment_min_window_ms, by_count);
 }
@@ -259,8 +262,8 @@ std::string EngineImpl::StreamArn(std::string_view stream_name) const {
 
 Status EngineImpl::ValidateStreamName(std::string_view name) const {
   if (name.empty()) {
-    return msg::Validation({msg::Constraint(name, "streamName",
-                                            "have length greater than or equal to 1")});
+    return msg::Validation(
+        {msg::Constraint(name, "streamName", "have length greater than or equal to 1")});
   }
   if (name.size() > 128) {
     return msg::Validation(
@@ -286,9 +289,8 @@ Status EngineImpl::ResolveStream(std::string_view name, std::string_view arn,
     std::string prefix = StreamArn("");
     if (!arn.starts_with(prefix) || arn.size() == prefix.size()) {
       // A well-formed ARN of another account or region names no stream here.
-      std::string_view tail = arn.substr(arn.rfind('/') == std::string_view::npos
-                                             ? arn.size()
-                                             : arn.rfind('/') + 1);
+      std::string_view tail =
+          arn.substr(arn.rfind('/') == std::string_view::npos ? arn.size() : arn.rfind('/') + 1);
       return msg::StreamNotFound(tail, options_.account_id);
     }
     std::string_view from_arn = arn.substr(prefix.size());
@@ -344,10 +346,11 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
       int32_t on_demand = 0;
       for (const auto& [n, st] : catalog_.streams) on_demand += st->mode == StreamMode::kOnDemand;
       if (on_demand >= options_.on_demand_stream_count_limit) {
-        return Status::LimitExceeded("This request would exceed the on-demand stream count limit "
-                                     "for the account " + account() + " in " + options_.region +
-                                     ". Limit: " +
-                                     std::to_string(options_.on_demand_stream_count_limit) + ".");
+        return Status::LimitExceeded(
+            "This request would exceed the on-demand stream count limit "
+            "for the account " +
+            account() + " in " + options_.region +
+            ". Limit: " + std::to_string(options_.on_demand_stream_count_limit) + ".");
       }
     }
     auto stream = std::make_shared<StreamState>();
@@ -358,16 +361,14 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
     stream->quota = req.quota_override;
     for (const auto& t : req.tags) stream->tags[t.key] = t.value;
     // AWS's split: step floor(2^128 / N); the last shard ends at 2^128 - 1.
-    const u128 step = kMaxHashKey / static_cast<u128>(shard_count) +
-                      (kMaxHashKey % static_cast<u128>(shard_count) + 1 ==
-                               static_cast<u128>(shard_count)
-                           ? 1
-                           : 0);
+    const u128 step =
+        kMaxHashKey / static_cast<u128>(shard_count) +
+        (kMaxHashKey % static_cast<u128>(shard_count) + 1 == static_cast<u128>(shard_count) ? 1
+                                                                                            : 0);
     for (int32_t i = 0; i < shard_count; ++i) {
       HashKeyRange r;
       r.starting_hash_key = step * static_cast<u128>(i);
-      r.ending_hash_key =
-          i == shard_count - 1 ? kMaxHashKey : step * static_cast<u128>(i + 1) - 1;
+      r.ending_hash_key = i == shard_count - 1 ? kMaxHashKey : step * static_cast<u128>(i + 1) - 1;
       NewShard(stream.get(), r, -1, -1, 0, batch);
     }
     stream->RebuildRouting();
@@ -495,14 +496,16 @@ Status EngineImpl::ListShards(std::string_view name, const ShardFilter& filter,
 
 Status EngineImpl::ChangeRetention(std::string_view name, int32_t hours, bool increase) {
   if (hours < kMinRetentionHours) {
-    return Status::InvalidArgument("Minimum allowed retention period is 24 hours. Requested "
-                                   "retention period (" + std::to_string(hours) +
-                                   " hours) is too short.");
+    return Status::InvalidArgument(
+        "Minimum allowed retention period is 24 hours. Requested "
+        "retention period (" +
+        std::to_string(hours) + " hours) is too short.");
   }
   if (hours > kMaxRetentionHours) {
-    return Status::InvalidArgument("Maximum allowed retention period is 8760 hours. Requested "
-                                   "retention period (" + std::to_string(hours) +
-                                   " hours) is too long.");
+    return Status::InvalidArgument(
+        "Maximum allowed retention period is 8760 hours. Requested "
+        "retention period (" +
+        std::to_string(hours) + " hours) is too long.");
   }
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
@@ -541,9 +544,8 @@ Status EngineImpl::UpdateStreamMode(std::string_view name, StreamMode mode) {
     StreamState* s = FindStream(name);
     if (!s) return msg::StreamNotFound(name, account());
     if (s->mode == mode) {
-      return Status::InvalidArgument("Stream " + std::string(name) + " under account " +
-                                     account() + " is already in " + std::string(ToString(mode)) +
-                                     " mode.");
+      return Status::InvalidArgument("Stream " + std::string(name) + " under account " + account() +
+                                     " is already in " + std::string(ToString(mode)) + " mode.");
     }
     s->mode = mode;
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
@@ -599,8 +601,7 @@ Status EngineImpl::ChangeMonitoring(std::string_view name, const std::vector<std
   std::vector<std::string> expanded;
   for (const auto& m : metrics) {
     if (m == "ALL") {
-      expanded.insert(expanded.end(), AllShardLevelMetrics().begin(),
-                      AllShardLevelMetrics().end());
+      expanded.insert(expanded.end(), AllShardLevelMetrics().begin(), AllShardLevelMetrics().end());
     } else if (std::find(AllShardLevelMetrics().begin(), AllShardLevelMetrics().end(), m) !=
                AllShardLevelMetrics().end()) {
       expanded.push_back(m);
@@ -619,8 +620,10 @@ Status EngineImpl::ChangeMonitoring(std::string_view name, const std::vector<std
     if (!s) return msg::StreamNotFound(name, account());
     current->assign(s->metrics.begin(), s->metrics.end());
     for (const auto& m : expanded) {
-      if (enable) s->metrics.insert(m);
-      else s->metrics.erase(m);
+      if (enable)
+        s->metrics.insert(m);
+      else
+        s->metrics.erase(m);
     }
     desired->assign(s->metrics.begin(), s->metrics.end());
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
@@ -669,7 +672,9 @@ Status EngineImpl::DescribeLimits(StreamLimits* limits) {
 // ---- Tags ------------------------------------------------------------------
 
 Status EngineImpl::AddTags(std::string_view name, const std::vector<Tag>& tags) {
-  if (tags.empty()) return msg::Validation({msg::Constraint("{}", "tags", "have length greater than or equal to 1")});
+  if (tags.empty())
+    return msg::Validation(
+        {msg::Constraint("{}", "tags", "have length greater than or equal to 1")});
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(name);
@@ -713,8 +718,8 @@ ConsumerInfo EngineImpl::DescribeConsumer(const StreamState& s, const ConsumerSt
   ConsumerInfo info;
   info.consumer_name = c.name;
   info.stream_arn = StreamArn(s.name);
-  info.consumer_arn = info.stream_arn + "/consumer/" + c.name + ":" +
-                      std::to_string(c.created_ms / 1000);
+  info.consumer_arn =
+      info.stream_arn + "/consumer/" + c.name + ":" + std::to_string(c.created_ms / 1000);
   info.status = ConsumerStatus::kActive;
   info.created_millis = c.created_ms;
   return info;
@@ -744,21 +749,22 @@ Status EngineImpl::FindConsumer(std::string_view stream, std::string_view consum
   if (!s) return msg::StreamNotFound(stream_name, account());
   for (size_t i = 0; i < s->consumers.size(); ++i) {
     if (s->consumers[i].name == name &&
-        (consumer_arn.empty() || DescribeConsumer(*s, s->consumers[i]).consumer_arn == consumer_arn)) {
+        (consumer_arn.empty() ||
+         DescribeConsumer(*s, s->consumers[i]).consumer_arn == consumer_arn)) {
       *out = s;
       *index = i;
       return Status::OK();
     }
   }
-  return Status::NotFound("Consumer " + name + " under stream " + stream_name +
-                          " under account " + account() + " not found.");
+  return Status::NotFound("Consumer " + name + " under stream " + stream_name + " under account " +
+                          account() + " not found.");
 }
 
 Status EngineImpl::RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                           ConsumerInfo* consumer) {
   if (consumer_name.empty() || consumer_name.size() > 128) {
-    return msg::Validation({msg::Constraint(consumer_name, "consumerName",
-                                            "have length less than or equal to 128")});
+    return msg::Validation(
+        {msg::Constraint(consumer_name, "consumerName", "have length less than or equal to 128")});
   }
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
@@ -766,8 +772,8 @@ Status EngineImpl::RegisterStreamConsumer(std::string_view stream, std::string_v
     if (!s) return msg::StreamNotFound(stream, account());
     for (const auto& c : s->consumers) {
       if (c.name == consumer_name) {
-        return Status::InUse("Consumer " + std::string(consumer_name) + " under stream " +
-                             s->name + " already exists for account " + account() + ".");
+        return Status::InUse("Consumer " + std::string(consumer_name) + " under stream " + s->name +
+                             " already exists for account " + account() + ".");
       }
     }
     if (s->consumers.size() >= static_cast<size_t>(kMaxConsumersPerStream)) {
@@ -781,8 +787,7 @@ Status EngineImpl::RegisterStreamConsumer(std::string_view stream, std::string_v
   });
 }
 
-Status EngineImpl::DeregisterStreamConsumer(std::string_view stream,
-                                            std::string_view consumer_name,
+Status EngineImpl::DeregisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                             std::string_view consumer_arn) {
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
@@ -797,8 +802,7 @@ Status EngineImpl::DeregisterStreamConsumer(std::string_view stream,
 }
 
 Status EngineImpl::DescribeStreamConsumer(std::string_view stream, std::string_view consumer_name,
-                                          std::string_view consumer_arn,
-                                          ConsumerInfo* consumer) {
+                                          std::string_view consumer_arn, ConsumerInfo* consumer) {
   std::shared_lock<std::shared_mutex> lock(catalog_.mu);
   StreamState* s = nullptr;
   size_t index = 0;

@@ -51,8 +51,7 @@ class EngineImpl final : public Engine {
   Status EnableEnhancedMonitoring(std::string_view stream, const std::vector<std::string>& metrics,
                                   std::vector<std::string>* current,
                                   std::vector<std::string>* desired) override;
-  Status DisableEnhancedMonitoring(std::string_view stream,
-                                   const std::vector<std::string>& metrics,
+  Status DisableEnhancedMonitoring(std::string_view stream, const std::vector<std::string>& metrics,
                                    std::vector<std::string>* current,
                                    std::vector<std::string>* desired) override;
   Status SetStreamQuota(std::string_view stream, std::optional<ShardQuota> quota) override;
@@ -147,8 +146,8 @@ class EngineImpl final : public Engine {
   std::unique_ptr<storage::GroupCommitter> committer_;
   std::unique_ptr<IteratorCodec> iterators_;
   Catalog catalog_;
-  uint64_t next_uid_ = 1;           // committer only (and Init)
-  int64_t segment_window_ms_ = 0;   // committer only (and Init)
+  uint64_t next_uid_ = 1;          // committer only (and Init)
+  int64_t segment_window_ms_ = 0;  // committer only (and Init)
 
   std::mutex retention_mu_;  // serialises RunRetention
   std::mutex retention_stop_mu_;

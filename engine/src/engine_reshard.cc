@@ -70,8 +70,8 @@ Status EngineImpl::MergeLocked(StreamState* s, ShardState* a, ShardState* b,
   CloseShard(s, a, batch);
   CloseShard(s, b, batch);
   const uint64_t start_seq = std::max(a->last_seq, b->last_seq) + 1;
-  NewShard(s, {a->range.starting_hash_key, b->range.ending_hash_key}, a->index, b->index,
-           start_seq, batch);
+  NewShard(s, {a->range.starting_hash_key, b->range.ending_hash_key}, a->index, b->index, start_seq,
+           batch);
   s->RebuildRouting();
   batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
   return Status::OK();
@@ -155,7 +155,8 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
     const int64_t now = NowMs();
     std::erase_if(s->scaling_events_ms, [&](int64_t t) { return t <= now - kDayMs; });
     if (s->scaling_events_ms.size() >= kMaxScalingsPerDay) {
-      return Status::LimitExceeded(prefix + "at most 10 UpdateShardCount calls are allowed in a "
+      return Status::LimitExceeded(prefix +
+                                   "at most 10 UpdateShardCount calls are allowed in a "
                                    "rolling 24-hour period.");
     }
     if (target == open) return Status::OK();

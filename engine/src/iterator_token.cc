@@ -21,8 +21,8 @@ void Mac(const std::string& key, const uint8_t* data, size_t n, unsigned char ou
 
 std::string IteratorCodec::Encode(const IteratorPosition& pos) const {
   flatbuffers::FlatBufferBuilder fbb(64);
-  fbb.Finish(fb::CreateIteratorToken(fbb, pos.stream_uid, pos.shard_uid, pos.after_seq,
-                                     pos.created_ms));
+  fbb.Finish(
+      fb::CreateIteratorToken(fbb, pos.stream_uid, pos.shard_uid, pos.after_seq, pos.created_ms));
   std::string raw(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
   unsigned char mac[32];
   Mac(key_, fbb.GetBufferPointer(), fbb.GetSize(), mac);

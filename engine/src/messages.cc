@@ -5,7 +5,8 @@ namespace tidelog::msg {
 
 std::string Constraint(std::string_view value, std::string_view path, std::string_view rule) {
   std::string s = "Value '";
-  s.append(value).append("' at '").append(path).append("' failed to satisfy constraint: Member must ");
+  s.append(value).append("' at '").append(path).append(
+      "' failed to satisfy constraint: Member must ");
   s.append(rule);
   return s;
 }
@@ -43,8 +44,7 @@ Status StreamExists(std::string_view stream, std::string_view account) {
   return Status::InUse(std::move(s));
 }
 
-Status ShardNotFound(std::string_view shard_id, std::string_view stream,
-                     std::string_view account) {
+Status ShardNotFound(std::string_view shard_id, std::string_view stream, std::string_view account) {
   std::string s = "Shard ";
   s.append(shard_id).append(" in stream ").append(stream).append(" under account ");
   s.append(account).append(" does not exist");

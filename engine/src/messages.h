@@ -24,7 +24,6 @@ Status StreamExists(std::string_view stream, std::string_view account);
 Status ShardNotFound(std::string_view shard_id, std::string_view stream, std::string_view account);
 Status CouldNotFindShard(std::string_view shard_id, std::string_view stream,
                          std::string_view account);
-Status ShardThrottled(std::string_view shard_id, std::string_view stream,
-                      std::string_view account);
+Status ShardThrottled(std::string_view shard_id, std::string_view stream, std::string_view account);
 
 }  // namespace tidelog::msg

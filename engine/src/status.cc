@@ -5,18 +5,30 @@ namespace tidelog {
 
 std::string_view AwsErrorName(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "";
-    case ErrorCode::kResourceNotFound: return "ResourceNotFoundException";
-    case ErrorCode::kResourceInUse: return "ResourceInUseException";
-    case ErrorCode::kInvalidArgument: return "InvalidArgumentException";
-    case ErrorCode::kLimitExceeded: return "LimitExceededException";
-    case ErrorCode::kExpiredIterator: return "ExpiredIteratorException";
-    case ErrorCode::kExpiredNextToken: return "ExpiredNextTokenException";
-    case ErrorCode::kProvisionedThroughputExceeded: return "ProvisionedThroughputExceededException";
-    case ErrorCode::kValidation: return "ValidationException";
-    case ErrorCode::kAccessDenied: return "AccessDeniedException";
-    case ErrorCode::kInternalFailure: return "InternalFailure";
-    case ErrorCode::kIoError: return "InternalFailure";
+    case ErrorCode::kOk:
+      return "";
+    case ErrorCode::kResourceNotFound:
+      return "ResourceNotFoundException";
+    case ErrorCode::kResourceInUse:
+      return "ResourceInUseException";
+    case ErrorCode::kInvalidArgument:
+      return "InvalidArgumentException";
+    case ErrorCode::kLimitExceeded:
+      return "LimitExceededException";
+    case ErrorCode::kExpiredIterator:
+      return "ExpiredIteratorException";
+    case ErrorCode::kExpiredNextToken:
+      return "ExpiredNextTokenException";
+    case ErrorCode::kProvisionedThroughputExceeded:
+      return "ProvisionedThroughputExceededException";
+    case ErrorCode::kValidation:
+      return "ValidationException";
+    case ErrorCode::kAccessDenied:
+      return "AccessDeniedException";
+    case ErrorCode::kInternalFailure:
+      return "InternalFailure";
+    case ErrorCode::kIoError:
+      return "InternalFailure";
   }
   return "InternalFailure";
 }

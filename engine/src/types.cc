@@ -63,10 +63,14 @@ bool ParseShardId(std::string_view id, uint32_t* index) {
 
 std::string_view ToString(StreamStatus s) {
   switch (s) {
-    case StreamStatus::kCreating: return "CREATING";
-    case StreamStatus::kDeleting: return "DELETING";
-    case StreamStatus::kActive: return "ACTIVE";
-    case StreamStatus::kUpdating: return "UPDATING";
+    case StreamStatus::kCreating:
+      return "CREATING";
+    case StreamStatus::kDeleting:
+      return "DELETING";
+    case StreamStatus::kActive:
+      return "ACTIVE";
+    case StreamStatus::kUpdating:
+      return "UPDATING";
   }
   return "ACTIVE";
 }
@@ -79,35 +83,49 @@ std::string_view ToString(EncryptionType e) { return e == EncryptionType::kKms ?
 
 std::string_view ToString(ConsumerStatus s) {
   switch (s) {
-    case ConsumerStatus::kCreating: return "CREATING";
-    case ConsumerStatus::kDeleting: return "DELETING";
-    case ConsumerStatus::kActive: return "ACTIVE";
+    case ConsumerStatus::kCreating:
+      return "CREATING";
+    case ConsumerStatus::kDeleting:
+      return "DELETING";
+    case ConsumerStatus::kActive:
+      return "ACTIVE";
   }
   return "ACTIVE";
 }
 
 std::string_view ToString(ShardIteratorType t) {
   switch (t) {
-    case ShardIteratorType::kAtSequenceNumber: return "AT_SEQUENCE_NUMBER";
-    case ShardIteratorType::kAfterSequenceNumber: return "AFTER_SEQUENCE_NUMBER";
-    case ShardIteratorType::kTrimHorizon: return "TRIM_HORIZON";
-    case ShardIteratorType::kLatest: return "LATEST";
-    case ShardIteratorType::kAtTimestamp: return "AT_TIMESTAMP";
+    case ShardIteratorType::kAtSequenceNumber:
+      return "AT_SEQUENCE_NUMBER";
+    case ShardIteratorType::kAfterSequenceNumber:
+      return "AFTER_SEQUENCE_NUMBER";
+    case ShardIteratorType::kTrimHorizon:
+      return "TRIM_HORIZON";
+    case ShardIteratorType::kLatest:
+      return "LATEST";
+    case ShardIteratorType::kAtTimestamp:
+      return "AT_TIMESTAMP";
   }
   return "LATEST";
 }
 
 bool ParseStreamMode(std::string_view s, StreamMode* out) {
-  if (s == "PROVISIONED") *out = StreamMode::kProvisioned;
-  else if (s == "ON_DEMAND") *out = StreamMode::kOnDemand;
-  else return false;
+  if (s == "PROVISIONED")
+    *out = StreamMode::kProvisioned;
+  else if (s == "ON_DEMAND")
+    *out = StreamMode::kOnDemand;
+  else
+    return false;
   return true;
 }
 
 bool ParseEncryptionType(std::string_view s, EncryptionType* out) {
-  if (s == "NONE") *out = EncryptionType::kNone;
-  else if (s == "KMS") *out = EncryptionType::kKms;
-  else return false;
+  if (s == "NONE")
+    *out = EncryptionType::kNone;
+  else if (s == "KMS")
+    *out = EncryptionType::kKms;
+  else
+    return false;
   return true;
 }
 

@@ -11,17 +11,17 @@ namespace tidelog {
 // Each code maps 1:1 to an AWS Kinesis exception name (see AwsErrorName).
 enum class ErrorCode {
   kOk = 0,
-  kResourceNotFound,            // ResourceNotFoundException
-  kResourceInUse,               // ResourceInUseException
-  kInvalidArgument,             // InvalidArgumentException
-  kLimitExceeded,               // LimitExceededException
-  kExpiredIterator,             // ExpiredIteratorException
-  kExpiredNextToken,            // ExpiredNextTokenException
+  kResourceNotFound,               // ResourceNotFoundException
+  kResourceInUse,                  // ResourceInUseException
+  kInvalidArgument,                // InvalidArgumentException
+  kLimitExceeded,                  // LimitExceededException
+  kExpiredIterator,                // ExpiredIteratorException
+  kExpiredNextToken,               // ExpiredNextTokenException
   kProvisionedThroughputExceeded,  // ProvisionedThroughputExceededException
-  kValidation,                  // ValidationException
-  kAccessDenied,                // AccessDeniedException
-  kInternalFailure,             // InternalFailure (HTTP 500)
-  kIoError,                     // storage failure; surfaced to clients as InternalFailure
+  kValidation,                     // ValidationException
+  kAccessDenied,                   // AccessDeniedException
+  kInternalFailure,                // InternalFailure (HTTP 500)
+  kIoError,                        // storage failure; surfaced to clients as InternalFailure
 };
 
 // The exception name AWS puts in `__type` / `x-amzn-ErrorType` for `code`.
@@ -35,9 +35,13 @@ class Status {
   static Status OK() { return {}; }
   static Status NotFound(std::string m) { return {ErrorCode::kResourceNotFound, std::move(m)}; }
   static Status InUse(std::string m) { return {ErrorCode::kResourceInUse, std::move(m)}; }
-  static Status InvalidArgument(std::string m) { return {ErrorCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {ErrorCode::kInvalidArgument, std::move(m)};
+  }
   static Status LimitExceeded(std::string m) { return {ErrorCode::kLimitExceeded, std::move(m)}; }
-  static Status ExpiredIterator(std::string m) { return {ErrorCode::kExpiredIterator, std::move(m)}; }
+  static Status ExpiredIterator(std::string m) {
+    return {ErrorCode::kExpiredIterator, std::move(m)};
+  }
   static Status Throttled(std::string m) {
     return {ErrorCode::kProvisionedThroughputExceeded, std::move(m)};
   }

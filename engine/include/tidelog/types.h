@@ -51,10 +51,10 @@ enum class ShardFilterType {
   kFromTimestamp,
 };
 
-std::string_view ToString(StreamStatus s);          // "ACTIVE", ...
-std::string_view ToString(StreamMode m);            // "PROVISIONED" | "ON_DEMAND"
-std::string_view ToString(EncryptionType e);        // "NONE" | "KMS"
-std::string_view ToString(ShardIteratorType t);     // "TRIM_HORIZON", ...
+std::string_view ToString(StreamStatus s);       // "ACTIVE", ...
+std::string_view ToString(StreamMode m);         // "PROVISIONED" | "ON_DEMAND"
+std::string_view ToString(EncryptionType e);     // "NONE" | "KMS"
+std::string_view ToString(ShardIteratorType t);  // "TRIM_HORIZON", ...
 bool ParseStreamMode(std::string_view s, StreamMode* out);
 bool ParseEncryptionType(std::string_view s, EncryptionType* out);
 bool ParseShardIteratorType(std::string_view s, ShardIteratorType* out);
@@ -103,8 +103,8 @@ struct ConsumerInfo {
 struct ShardQuota {
   uint64_t write_bytes_per_sec = 1 << 20;  // 1 MiB/s (data + partition key)
   uint64_t write_records_per_sec = 1000;
-  uint64_t read_bytes_per_sec = 2 << 20;   // 2 MiB/s
-  uint64_t read_calls_per_sec = 5;         // GetRecords calls per second
+  uint64_t read_bytes_per_sec = 2 << 20;  // 2 MiB/s
+  uint64_t read_calls_per_sec = 5;        // GetRecords calls per second
   static ShardQuota Unlimited() { return {0, 0, 0, 0}; }
   bool operator==(const ShardQuota&) const = default;
 };
@@ -118,7 +118,7 @@ struct StreamInfo {
   int32_t retention_period_hours = 24;
   int64_t created_millis = 0;
   EncryptionType encryption_type = EncryptionType::kNone;
-  std::string key_id;  // KMS key id when encryption_type == kKms
+  std::string key_id;                            // KMS key id when encryption_type == kKms
   std::vector<std::string> shard_level_metrics;  // enhanced monitoring, sorted
   int32_t open_shard_count = 0;
   int32_t consumer_count = 0;
