@@ -288,7 +288,7 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
         "Must either specify (1) AT_SEQUENCE_NUMBER or AFTER_SEQUENCE_NUMBER and "
         "StartingSequenceNumber or (2) TRIM_HORIZON or LATEST and no StartingSequenceNumber. "
         "Request specified " +
-        std::string(ToString(type)) + " and " + (starting_sequence_number ? "also" : "no") +
+        std::string(ToString(type)) + " and " + (starting_sequence_number ? "also a" : "no") +
         " StartingSequenceNumber.");
   }
   if ((type == ShardIteratorType::kAtTimestamp) != timestamp_millis.has_value()) {

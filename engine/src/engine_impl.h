@@ -111,7 +111,7 @@ class EngineImpl final : public Engine {
                                        storage::LogBatch* batch);
   void CloseShard(StreamState* stream, ShardState* shard, storage::LogBatch* batch);
   Status SplitLocked(StreamState* stream, ShardState* shard, u128 new_start,
-                     storage::LogBatch* batch);
+                     storage::LogBatch* batch, bool any_interior_key);
   Status MergeLocked(StreamState* stream, ShardState* a, ShardState* b, storage::LogBatch* batch);
   void ApplyQuota(const StreamState& stream, ShardState* shard);
   // Window of new segments: max(segment_min_window_ms, longest retention /

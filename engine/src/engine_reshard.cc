@@ -40,9 +40,14 @@ ShardState* FindShard(StreamState* s, std::string_view shard_id) {
 }  // namespace
 
 Status EngineImpl::SplitLocked(StreamState* s, ShardState* sh, u128 new_start,
-                               storage::LogBatch* batch) {
+                               storage::LogBatch* batch, bool any_interior_key) {
   const HashKeyRange r = sh->range;
-  if (!(new_start > r.starting_hash_key + 1 && new_start < r.ending_hash_key)) {
+  // SplitShard's rule: start + 1 < key < end. UpdateShardCount may split at
+  // any key that leaves both children non-empty: start < key <= end.
+  const bool valid = any_interior_key
+                         ? new_start > r.starting_hash_key && new_start <= r.ending_hash_key
+                         : new_start > r.starting_hash_key + 1 && new_start < r.ending_hash_key;
+  if (!valid) {
     return Status::InvalidArgument(
         "NewStartingHashKey " + U128ToDecimal(new_start) + " used in SplitShard() on shard " +
         sh->id() + " in stream " + s->name + " under account " + account() +
@@ -61,8 +66,14 @@ Status EngineImpl::SplitLocked(StreamState* s, ShardState* sh, u128 new_start,
 
 Status EngineImpl::MergeLocked(StreamState* s, ShardState* a, ShardState* b,
                                storage::LogBatch* batch) {
-  if (b->range.ending_hash_key + 1 == a->range.starting_hash_key) std::swap(a, b);
-  if (a->range.ending_hash_key + 1 != b->range.starting_hash_key) {
+  // Adjacent means one ends just below where the other starts; compare without
+  // overflowing at 2^128 - 1.
+  auto adjacent = [](const ShardState* lo, const ShardState* hi) {
+    return lo->range.ending_hash_key != kMaxHashKey &&
+           lo->range.ending_hash_key + 1 == hi->range.starting_hash_key;
+  };
+  if (adjacent(b, a)) std::swap(a, b);
+  if (!adjacent(a, b)) {
     return Status::InvalidArgument("Shards " + a->id() + " and " + b->id() + " in stream " +
                                    s->name + " under account " + account() +
                                    " are not an adjacent pair of shards eligible for merging");
@@ -91,7 +102,7 @@ Status EngineImpl::SplitShard(std::string_view stream, std::string_view shard_to
       return Status::LimitExceeded("This request would exceed the shard limit for the account " +
                                    account() + " in " + options_.region + ".");
     }
-    return SplitLocked(s, sh, new_starting_hash_key, batch);
+    return SplitLocked(s, sh, new_starting_hash_key, batch, /*any_interior_key=*/false);
   });
 }
 
@@ -174,9 +185,7 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
       ShardState* cur = sh;
       for (u128 b : starts) {
         if (b <= cur->range.starting_hash_key || b > cur->range.ending_hash_key) continue;
-        // SplitLocked needs start+1 < b < end; near-edge boundaries are merged instead.
-        if (!(b > cur->range.starting_hash_key + 1 && b < cur->range.ending_hash_key)) continue;
-        Status st = SplitLocked(s, cur, b, batch);
+        Status st = SplitLocked(s, cur, b, batch, /*any_interior_key=*/true);
         if (!st.ok()) return st;
         created += 2;
         cur = s->Route(b);  // the right-hand child continues
@@ -190,8 +199,10 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
       u128 hi = i + 1 < range_starts.size() ? range_starts[i + 1] - 1 : kMaxHashKey;
       for (;;) {
         ShardState* first = s->Route(lo);
+        if (first == nullptr) return Status::Internal("open shards do not cover the key space");
         if (first->range.ending_hash_key >= hi) break;
         ShardState* next = s->Route(first->range.ending_hash_key + 1);
+        if (next == nullptr) return Status::Internal("open shards do not cover the key space");
         Status st = MergeLocked(s, first, next, batch);
         if (!st.ok()) return st;
         created += 1;

@@ -75,8 +75,8 @@ TEST_F(ConcurrencyTest, EveryAckedRecordOnceAndInKeyOrderAcrossSplitAndMerge) {
       if (!batch_ok) {
         std::lock_guard<std::mutex> l(mu);
         if (first_error.empty()) {
-          first_error = !s.ok() ? s.ToString() : "a record failed in batch of writer " +
-                                                     std::to_string(w);
+          first_error =
+              !s.ok() ? s.ToString() : "a record failed in batch of writer " + std::to_string(w);
         }
         failed = true;
         break;

@@ -45,15 +45,14 @@ TEST_P(DurabilityTest, AcknowledgedRecordsSurviveReopen) {
     }
     auto p = std::make_shared<std::promise<Status>>();
     futures.push_back(p->get_future());
-    engine_->PutRecordsAsync("d", entries,
-                             [p, calls](Status s, std::vector<PutRecordResult> rs) {
-                               calls->fetch_add(1);
-                               if (s.ok() && rs.size() != 10) s = Status::Internal("size");
-                               for (const auto& r : rs) {
-                                 if (s.ok() && !r.status.ok()) s = r.status;
-                               }
-                               p->set_value(s);
-                             });
+    engine_->PutRecordsAsync("d", entries, [p, calls](Status s, std::vector<PutRecordResult> rs) {
+      calls->fetch_add(1);
+      if (s.ok() && rs.size() != 10) s = Status::Internal("size");
+      for (const auto& r : rs) {
+        if (s.ok() && !r.status.ok()) s = r.status;
+      }
+      p->set_value(s);
+    });
   }
   for (auto& f : futures) {
     ASSERT_EQ(f.wait_for(std::chrono::seconds(60)), std::future_status::ready);
@@ -114,8 +113,8 @@ TEST_F(ScaleTest, TenThousandShardsCreateAndReopen) {
   EXPECT_LT(ms(t2 - t1), 120'000);
   RecordProperty("create_ms", static_cast<int>(ms(t1 - t0)));
   RecordProperty("reopen_ms", static_cast<int>(ms(t2 - t1)));
-  std::printf("10000 shards: create %lld ms, reopen %lld ms\n",
-              static_cast<long long>(ms(t1 - t0)), static_cast<long long>(ms(t2 - t1)));
+  std::printf("10000 shards: create %lld ms, reopen %lld ms\n", static_cast<long long>(ms(t1 - t0)),
+              static_cast<long long>(ms(t2 - t1)));
 }
 
 }  // namespace

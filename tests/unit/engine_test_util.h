@@ -74,8 +74,8 @@ inline ::testing::AssertionResult StatusIs(const Status& s, ErrorCode code,
            << "expected " << AwsErrorName(code) << ", got " << s.ToString();
   }
   if (message && s.message() != *message) {
-    return ::testing::AssertionFailure() << "expected message \"" << *message << "\", got \""
-                                         << s.message() << "\"";
+    return ::testing::AssertionFailure()
+           << "expected message \"" << *message << "\", got \"" << s.message() << "\"";
   }
   return ::testing::AssertionSuccess();
 }

@@ -112,8 +112,8 @@ TEST_F(QuotaTest, GetRecordsCallLimitAndRefill) {
     ASSERT_OK(engine_->GetRecords(it, 100, &res));
     it = res.next_shard_iterator;
   }
-  EXPECT_TRUE(StatusIs(engine_->GetRecords(it, 100, &res),
-                       ErrorCode::kProvisionedThroughputExceeded));
+  EXPECT_TRUE(
+      StatusIs(engine_->GetRecords(it, 100, &res), ErrorCode::kProvisionedThroughputExceeded));
   clock_->AdvanceMillis(1000);
   EXPECT_OK(engine_->GetRecords(it, 100, &res));
 }

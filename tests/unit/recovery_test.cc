@@ -153,8 +153,8 @@ TEST_F(RecoveryTest, SequenceNumbersNeverReusedAfterReopen) {
       const auto r = Put("seq", "k" + std::to_string(i), "r" + std::to_string(round));
       if (last.count(r.shard_index)) {
         ASSERT_TRUE(r.sequence_number > last[r.shard_index])
-            << "round " << round << ": " << Dec(r.sequence_number) << " <= "
-            << Dec(last[r.shard_index]);
+            << "round " << round << ": " << Dec(r.sequence_number)
+            << " <= " << Dec(last[r.shard_index]);
       }
       last[r.shard_index] = r.sequence_number;
       ASSERT_TRUE(all.insert(Dec(r.sequence_number)).second);
@@ -168,7 +168,8 @@ TEST_F(RecoveryTest, SequenceNumbersIncreaseWhenClockSetBackwardsBeforeReopen) {
   CreateStream("back", 1);
   clock_->AdvanceMillis(10 * kHourMs);
   u128 last = 0;
-  for (int i = 0; i < 20; ++i) last = Put("back", "k", "before" + std::to_string(i)).sequence_number;
+  for (int i = 0; i < 20; ++i)
+    last = Put("back", "k", "before" + std::to_string(i)).sequence_number;
   ASSERT_OK(engine_->SplitShard("back", "shardId-000000000000", Pow2(127)));
   u128 last_child = Put("back", "k", "child-before", 0).sequence_number;
   engine_.reset();
@@ -176,8 +177,8 @@ TEST_F(RecoveryTest, SequenceNumbersIncreaseWhenClockSetBackwardsBeforeReopen) {
   Reopen();
   const auto r = Put("back", "k", "after", 0);
   EXPECT_EQ(r.shard_index, 1u);
-  EXPECT_TRUE(r.sequence_number > last_child) << Dec(r.sequence_number) << " <= "
-                                              << Dec(last_child);
+  EXPECT_TRUE(r.sequence_number > last_child)
+      << Dec(r.sequence_number) << " <= " << Dec(last_child);
   EXPECT_TRUE(r.sequence_number > last);
   // And once more, back to before the stream existed.
   engine_.reset();
@@ -197,9 +198,8 @@ TEST_F(RecoveryTest, IteratorsSurviveReopen) {
   Put("it", "k", "a");
   Put("it", "k", "b");
   GetRecordsResult res;
-  ASSERT_OK(engine_->GetRecords(Iterator("it", "shardId-000000000000",
-                                         ShardIteratorType::kTrimHorizon),
-                                1, &res));
+  ASSERT_OK(engine_->GetRecords(
+      Iterator("it", "shardId-000000000000", ShardIteratorType::kTrimHorizon), 1, &res));
   ASSERT_EQ(res.records.size(), 1u);
   Reopen();
   ASSERT_OK(engine_->GetRecords(res.next_shard_iterator, 10, &res));

@@ -149,8 +149,8 @@ TEST_F(RoutingTest, SequenceNumbersIncreaseWithinShardAndAreUniqueInStream) {
           << Dec(r.sequence_number) << " after " << Dec(last[r.shard_index]);
     }
     last[r.shard_index] = r.sequence_number;
-    ASSERT_TRUE(all.insert(Dec(r.sequence_number)).second) << "duplicate seq "
-                                                           << Dec(r.sequence_number);
+    ASSERT_TRUE(all.insert(Dec(r.sequence_number)).second)
+        << "duplicate seq " << Dec(r.sequence_number);
   }
   // The numbers read back are the ones acknowledged, strictly increasing per shard.
   size_t total = 0;
@@ -173,8 +173,8 @@ TEST_F(RoutingTest, SequenceNumbersIncreaseWhenClockStepsBackwards) {
   const auto a = Put("back", "k", "1");
   clock_->AdvanceMillis(-3600 * 1000);
   const auto b = Put("back", "k", "2");
-  EXPECT_TRUE(b.sequence_number > a.sequence_number) << Dec(a.sequence_number) << " "
-                                                     << Dec(b.sequence_number);
+  EXPECT_TRUE(b.sequence_number > a.sequence_number)
+      << Dec(a.sequence_number) << " " << Dec(b.sequence_number);
   const auto recs = ReadShard("back", "shardId-000000000000");
   ASSERT_EQ(recs.size(), 2u);
   EXPECT_EQ(recs[1].data, "2");

@@ -1,5 +1,7 @@
 // Value-type rules: u128 decimal text, the MD5 routing hash, shard id text, enum names and the
 // strict base64 codec.
+#include "tidelog/types.h"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -8,7 +10,6 @@
 
 #include "engine_test_util.h"
 #include "tidelog/base64.h"
-#include "tidelog/types.h"
 
 namespace tidelog::testing {
 namespace {
