@@ -101,8 +101,10 @@ def main():
         with open(args.json) as f:
             doc = json.load(f)
     else:
-        cmd = [args.bench, "--benchmark_format=json",
-               "--benchmark_filter=^(Engine|Raw)"] + args.bench_args
+        cmd = [args.bench, "--benchmark_format=json"]
+        if not any(a.startswith("--benchmark_filter") for a in args.bench_args):
+            cmd.append("--benchmark_filter=^(Engine|Raw)")
+        cmd += args.bench_args
         print("running:", " ".join(cmd), file=sys.stderr)
         doc = json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
 

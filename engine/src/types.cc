@@ -36,11 +36,21 @@ bool ParseU128Decimal(std::string_view s, u128* out) {
 }
 
 u128 PartitionKeyHash(std::string_view partition_key) {
-  unsigned char md[16];
+  // OpenSSL 3 looks the algorithm up on every EVP_Digest call; fetch it once
+  // and keep one context per thread (this is on every record's path).
+  static EVP_MD* const md5 = EVP_MD_fetch(nullptr, "MD5", nullptr);
+  struct Ctx {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~Ctx() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local Ctx local;
+  unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(partition_key.data(), partition_key.size(), md, &len, EVP_md5(), nullptr);
+  EVP_DigestInit_ex2(local.ctx, md5, nullptr);
+  EVP_DigestUpdate(local.ctx, partition_key.data(), partition_key.size());
+  EVP_DigestFinal_ex(local.ctx, md, &len);
   u128 v = 0;
-  for (unsigned char b : md) v = (v << 8) | b;
+  for (int i = 0; i < 16; ++i) v = (v << 8) | md[i];
   return v;
 }
 
