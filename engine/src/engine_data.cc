@@ -424,6 +424,7 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
   result->child_shards.clear();
   size_t bytes = 0;
   uint64_t last = after;
+  bool stopped_early = false;  // by Limit or the 10 MiB cap: more is readable
   Status decode_error;
   rocksdb::Status rs =
       store_->ReadShard(shard->uid, after, upto, [&](uint64_t seq, std::string_view value) {
@@ -437,6 +438,7 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
         const size_t data_size = rec->data() ? rec->data()->size() : 0;
         const size_t key_size = rec->partition_key() ? rec->partition_key()->size() : 0;
         if (!result->records.empty() && bytes + data_size + key_size > kMaxGetRecordsBytes) {
+          stopped_early = true;
           return false;
         }
         Record r;
@@ -454,7 +456,9 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
         bytes += data_size + key_size;
         last = seq;
         result->records.push_back(std::move(r));
-        return static_cast<int32_t>(result->records.size()) < limit;
+        if (static_cast<int32_t>(result->records.size()) < limit) return true;
+        stopped_early = last < upto;
+        return false;
       });
   if (!rs.ok()) return Status::IoError(rs.ToString());
   if (!decode_error.ok()) return decode_error;
@@ -485,8 +489,10 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
     result->millis_behind_latest = 0;
   } else {
     result->next_shard_iterator = iterators_->Encode({pos.stream_uid, pos.shard_uid, last, now});
+    // Caught up (nothing acknowledged is left unread): 0. Otherwise the age
+    // of the last record returned, a lower bound of the distance to the tip.
     result->millis_behind_latest =
-        last >= upto ? 0 : std::max<int64_t>(0, now - storage::SeqMillis(last + 1));
+        stopped_early ? std::max<int64_t>(0, now - storage::SeqMillis(last)) : 0;
   }
   return Status::OK();
 }

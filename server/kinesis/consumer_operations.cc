@@ -91,10 +91,9 @@ HttpResponse ListStreamConsumers(Engine& e, const JsonValue& body) {
   if (s.ok()) s = e.ListStreamConsumers(stream, &consumers);
   if (!s.ok()) return StatusResponse(s);
   // Pages follow consumer names, whatever order the engine lists them in.
-  std::sort(consumers.begin(), consumers.end(),
-            [](const ConsumerInfo& a, const ConsumerInfo& b) {
-              return a.consumer_name < b.consumer_name;
-            });
+  std::sort(consumers.begin(), consumers.end(), [](const ConsumerInfo& a, const ConsumerInfo& b) {
+    return a.consumer_name < b.consumer_name;
+  });
 
   size_t limit = std::min<size_t>(IntField(body, "MaxResults").value_or(100), kListConsumersMax);
   JsonWriter w;

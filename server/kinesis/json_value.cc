@@ -49,8 +49,8 @@ bool Convert(simdjson::dom::element e, JsonValue* out) {
       simdjson::dom::object o = e.get_object().value_unsafe();
       out->object.reserve(o.size());
       for (simdjson::dom::key_value_pair kv : o) {
-        out->object.emplace_back(std::string(kv.key), JsonValue());
-        if (!Convert(kv.value, &out->object.back().second)) return false;
+        out->object.push_back(JsonMember{std::string(kv.key), JsonValue()});
+        if (!Convert(kv.value, &out->object.back().value)) return false;
       }
       return true;
     }
@@ -63,7 +63,7 @@ bool Convert(simdjson::dom::element e, JsonValue* out) {
 const JsonValue* JsonValue::Find(std::string_view key) const {
   if (type != Type::kObject) return nullptr;
   for (auto it = object.rbegin(); it != object.rend(); ++it) {
-    if (it->first == key) return it->second.is_null() ? nullptr : &it->second;
+    if (it->key == key) return it->value.is_null() ? nullptr : &it->value;
   }
   return nullptr;
 }

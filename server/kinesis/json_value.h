@@ -5,10 +5,11 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace tidelog::server::kinesis {
+
+struct JsonMember;
 
 class JsonValue {
  public:
@@ -23,7 +24,7 @@ class JsonValue {
   int64_t integer = 0;
   std::string string;
   std::vector<JsonValue> array;
-  std::vector<std::pair<std::string, JsonValue>> object;
+  std::vector<JsonMember> object;
 
   bool is_null() const { return type == Type::kNull; }
   bool is_string() const { return type == Type::kString; }
@@ -34,6 +35,11 @@ class JsonValue {
   // JavaScript's JSON.parse), or nullptr if absent, null, or not an object.
   const JsonValue* Find(std::string_view key) const;
   JsonValue* FindMutable(std::string_view key);
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // Parses `text` as one JSON document. Returns false when it is not valid JSON

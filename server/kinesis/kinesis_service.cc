@@ -64,9 +64,9 @@ void KinesisService::Handle(HttpRequest request, Responder done) {
 
   const std::string* content_type_header = request.Header("content-type");
   std::string_view content_type =
-      content_type_header ? Trim(std::string_view(*content_type_header).substr(
-                                0, content_type_header->find(';')))
-                          : std::string_view();
+      content_type_header
+          ? Trim(std::string_view(*content_type_header).substr(0, content_type_header->find(';')))
+          : std::string_view();
   if (content_type == kCborContentType) {
     HttpResponse r = ErrorResponse(
         "InvalidArgumentException",

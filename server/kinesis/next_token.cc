@@ -23,9 +23,10 @@ bool ParseInt(std::string_view s, int64_t* out) {
 
 std::string EncodeNextToken(const NextToken& t) {
   std::string plain;
-  for (std::string_view f : {std::string_view(kVersion), std::string_view(t.kind),
-                             std::string_view(t.stream), std::string_view(t.last),
-                             std::string_view(t.filter_type), std::string_view(t.filter_shard_id)}) {
+  for (std::string_view f :
+       {std::string_view(kVersion), std::string_view(t.kind), std::string_view(t.stream),
+        std::string_view(t.last), std::string_view(t.filter_type),
+        std::string_view(t.filter_shard_id)}) {
     plain.append(f);
     plain.push_back('\n');
   }

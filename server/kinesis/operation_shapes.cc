@@ -91,10 +91,10 @@ class Model {
     const Shape* max_record_size = Add(Int(1024, 10240));
     const Shape* stream_mode = Add(Enum({"PROVISIONED", "ON_DEMAND"}));
     const Shape* stream_mode_details = Add(Struct({{"StreamMode", stream_mode, true}}));
-    const Shape* metrics_name = Add(Enum({"IncomingBytes", "IncomingRecords", "OutgoingBytes",
-                                          "OutgoingRecords", "WriteProvisionedThroughputExceeded",
-                                          "ReadProvisionedThroughputExceeded",
-                                          "IteratorAgeMilliseconds", "ALL"}));
+    const Shape* metrics_name =
+        Add(Enum({"IncomingBytes", "IncomingRecords", "OutgoingBytes", "OutgoingRecords",
+                  "WriteProvisionedThroughputExceeded", "ReadProvisionedThroughputExceeded",
+                  "IteratorAgeMilliseconds", "ALL"}));
     const Shape* metrics_list = Add(List(metrics_name, 1, 7));
     const Shape* encryption_type = Add(Enum({"NONE", "KMS"}));
     const Shape* key_id = Add(Str(1, 2048));
@@ -105,9 +105,8 @@ class Model {
     const Shape* shard_filter_type =
         Add(Enum({"AFTER_SHARD_ID", "AT_TRIM_HORIZON", "FROM_TRIM_HORIZON", "AT_LATEST",
                   "AT_TIMESTAMP", "FROM_TIMESTAMP"}));
-    const Shape* shard_filter = Add(Struct({{"Type", shard_filter_type, true},
-                                            {"ShardId", name},
-                                            {"Timestamp", timestamp}}));
+    const Shape* shard_filter = Add(
+        Struct({{"Type", shard_filter_type, true}, {"ShardId", name}, {"Timestamp", timestamp}}));
     const Shape* starting_position = Add(Struct({{"Type", iterator_type, true},
                                                  {"SequenceNumber", sequence_number},
                                                  {"Timestamp", timestamp}}));
@@ -179,10 +178,8 @@ class Model {
                               {"NextToken", next_token}}));
     Op("ListTagsForResource",
        Struct({{"ResourceARN", resource_arn, true}, {"StreamId", stream_id}}));
-    Op("ListTagsForStream",
-       stream({{"ExclusiveStartTagKey", tag_key}, {"Limit", limit_50}}));
-    Op("MergeShards",
-       stream({{"ShardToMerge", name, true}, {"AdjacentShardToMerge", name, true}}));
+    Op("ListTagsForStream", stream({{"ExclusiveStartTagKey", tag_key}, {"Limit", limit_50}}));
+    Op("MergeShards", stream({{"ShardToMerge", name, true}, {"AdjacentShardToMerge", name, true}}));
     Op("PutRecord", stream({{"SequenceNumberForOrdering", sequence_number},
                             {"PartitionKey", partition_key, true},
                             {"ExplicitHashKey", hash_key},
@@ -216,8 +213,8 @@ class Model {
     Op("UpdateMaxRecordSize", Struct({{"StreamARN", stream_arn},
                                       {"StreamId", stream_id},
                                       {"MaxRecordSizeInKiB", max_record_size, true}}));
-    Op("UpdateShardCount", stream({{"TargetShardCount", positive, true},
-                                   {"ScalingType", scaling_type, true}}));
+    Op("UpdateShardCount",
+       stream({{"TargetShardCount", positive, true}, {"ScalingType", scaling_type, true}}));
     Op("UpdateStreamMode", Struct({{"StreamARN", stream_arn, true},
                                    {"StreamId", stream_id},
                                    {"StreamModeDetails", stream_mode_details, true},

@@ -49,8 +49,7 @@ OperationEntry FindOperation(std::string_view name) {
 const char* UnsupportedOperationMessage(std::string_view name) {
   if (name == "SubscribeToShard")
     return "SubscribeToShard is not supported by this broker yet; read with GetRecords.";
-  if (name == "PutResourcePolicy" || name == "GetResourcePolicy" ||
-      name == "DeleteResourcePolicy")
+  if (name == "PutResourcePolicy" || name == "GetResourcePolicy" || name == "DeleteResourcePolicy")
     return "Resource policies are not supported by this broker.";
   if (name == "DescribeAccountSettings" || name == "UpdateAccountSettings")
     return "Account settings are not supported by this broker.";
@@ -77,8 +76,6 @@ std::string AccountId(Engine& engine) {
   return arn.substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
 }
 
-HttpResponse EmptyOrError(const Status& s) {
-  return s.ok() ? JsonResponse("") : StatusResponse(s);
-}
+HttpResponse EmptyOrError(const Status& s) { return s.ok() ? JsonResponse("") : StatusResponse(s); }
 
 }  // namespace tidelog::server::kinesis

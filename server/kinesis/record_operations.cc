@@ -77,7 +77,7 @@ std::string PutRecordsBody(const std::vector<PutRecordResult>& results) {
 }
 
 // Starts the append of `call` and answers with `respond(results)`. Resolves a
-// StreamARN on the pool first when there is one.
+// StreamARN (or reports a missing stream) on the pool first.
 void StartPut(Engine& e, std::shared_ptr<PutCall> call, Responder done, const Post& post,
               std::function<HttpResponse(std::vector<PutRecordResult>)> respond) {
   auto append = [&e, call, done, respond](std::string_view stream) {
@@ -86,7 +86,7 @@ void StartPut(Engine& e, std::shared_ptr<PutCall> call, Responder done, const Po
                         done(s.ok() ? respond(std::move(results)) : StatusResponse(s));
                       });
   };
-  if (!HasField(call->body, "StreamARN")) {
+  if (!HasField(call->body, "StreamARN") && HasField(call->body, "StreamName")) {
     append(StringField(call->body, "StreamName"));
     return;
   }
@@ -134,12 +134,12 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
       Status s = ResolveStreamOf(e, call->body, &stream);
       if (!s.ok()) return done(StatusResponse(s));
       if (!valid) {
-        return done(ErrorResponse(
-            "InvalidArgumentException",
-            "ExclusiveMinimumSequenceNumber " +
-                std::string(StringField(call->body, "SequenceNumberForOrdering")) +
-                " used in PutRecord on stream " + stream + " under account " + AccountId(e) +
-                " is invalid."));
+        return done(
+            ErrorResponse("InvalidArgumentException",
+                          "ExclusiveMinimumSequenceNumber " +
+                              std::string(StringField(call->body, "SequenceNumberForOrdering")) +
+                              " used in PutRecord on stream " + stream + " under account " +
+                              AccountId(e) + " is invalid."));
       }
       PutRecordResult result;
       s = e.PutRecord(stream, call->entries[0], after, &result);
@@ -168,11 +168,11 @@ HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
   if (const JsonValue* seq = body.Find("StartingSequenceNumber")) {
     u128 v = 0;
     if (!ParseU128Decimal(seq->string, &v)) {
-      return ErrorResponse("InvalidArgumentException",
-                           "StartingSequenceNumber " + seq->string +
-                               " used in GetShardIterator on shard " + std::string(shard_id) +
-                               " in stream " + stream + " under account " + AccountId(e) +
-                               " is invalid.");
+      return ErrorResponse("InvalidArgumentException", "StartingSequenceNumber " + seq->string +
+                                                           " used in GetShardIterator on shard " +
+                                                           std::string(shard_id) + " in stream " +
+                                                           stream + " under account " +
+                                                           AccountId(e) + " is invalid.");
     }
     start = v;
   }

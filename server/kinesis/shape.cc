@@ -49,7 +49,8 @@ class Matcher {
     const Token& tok = tokens_[t];
     bool ok = false;
     if (tok.cls == CharClass::kLiteral) {
-      ok = s_.substr(pos, tok.literal.size()) == tok.literal && Match(t + 1, pos + tok.literal.size());
+      ok = s_.substr(pos, tok.literal.size()) == tok.literal &&
+           Match(t + 1, pos + tok.literal.size());
     } else {
       // Longest run of class characters from pos, capped at max.
       size_t n = 0;
@@ -74,30 +75,40 @@ Token Rep(CharClass c, size_t min, size_t max) { return {c, {}, min, max}; }
 const std::vector<Token>& Tokens(Pattern p) {
   static const std::vector<Token> kName = {Rep(CharClass::kName, 1, kUnbounded)};
   static const std::vector<Token> kStreamArn = {
-      Lit("arn:aws"),      Rep(CharClass::kAny, 0, kUnbounded), Lit(":kinesis:"),
-      Rep(CharClass::kAny, 0, kUnbounded), Lit(":"), Rep(CharClass::kDigit, 12, 12),
-      Lit(":stream/"),     Rep(CharClass::kNonSpace, 1, kUnbounded)};
+      Lit("arn:aws"),   Rep(CharClass::kAny, 0, kUnbounded),
+      Lit(":kinesis:"), Rep(CharClass::kAny, 0, kUnbounded),
+      Lit(":"),         Rep(CharClass::kDigit, 12, 12),
+      Lit(":stream/"),  Rep(CharClass::kNonSpace, 1, kUnbounded)};
   static const std::vector<Token> kResourceArn = {
-      Lit("arn:aws"),      Rep(CharClass::kAny, 0, kUnbounded), Lit(":kinesis:"),
-      Rep(CharClass::kAny, 0, kUnbounded), Lit(":"), Rep(CharClass::kDigit, 12, 12),
-      Lit(":"),            Rep(CharClass::kAny, 0, kUnbounded), Lit("stream/"),
-      Rep(CharClass::kNonSpace, 1, kUnbounded)};
+      Lit("arn:aws"),   Rep(CharClass::kAny, 0, kUnbounded),
+      Lit(":kinesis:"), Rep(CharClass::kAny, 0, kUnbounded),
+      Lit(":"),         Rep(CharClass::kDigit, 12, 12),
+      Lit(":"),         Rep(CharClass::kAny, 0, kUnbounded),
+      Lit("stream/"),   Rep(CharClass::kNonSpace, 1, kUnbounded)};
   static const std::vector<Token> kConsumerArn = {
-      Lit("arn:aws"),      Rep(CharClass::kAny, 0, kUnbounded), Lit(":kinesis:"),
-      Rep(CharClass::kAny, 0, kUnbounded), Lit(":"), Rep(CharClass::kDigit, 12, 12),
-      Lit(":"),            Rep(CharClass::kAny, 0, kUnbounded), Lit("stream/"),
-      Rep(CharClass::kName, 1, kUnbounded), Lit("/consumer/"),
-      Rep(CharClass::kName, 1, kUnbounded), Lit(":"), Rep(CharClass::kDigit, 1, kUnbounded)};
+      Lit("arn:aws"),    Rep(CharClass::kAny, 0, kUnbounded),
+      Lit(":kinesis:"),  Rep(CharClass::kAny, 0, kUnbounded),
+      Lit(":"),          Rep(CharClass::kDigit, 12, 12),
+      Lit(":"),          Rep(CharClass::kAny, 0, kUnbounded),
+      Lit("stream/"),    Rep(CharClass::kName, 1, kUnbounded),
+      Lit("/consumer/"), Rep(CharClass::kName, 1, kUnbounded),
+      Lit(":"),          Rep(CharClass::kDigit, 1, kUnbounded)};
   static const std::vector<Token> kStreamId = {Rep(CharClass::kLowerAlnum, 20, 20), Lit("-"),
                                                Rep(CharClass::kLowerAlnum, 3, 3)};
   static const std::vector<Token> kNone = {};
   switch (p) {
-    case Pattern::kName: return kName;
-    case Pattern::kStreamArn: return kStreamArn;
-    case Pattern::kResourceArn: return kResourceArn;
-    case Pattern::kConsumerArn: return kConsumerArn;
-    case Pattern::kStreamId: return kStreamId;
-    default: return kNone;
+    case Pattern::kName:
+      return kName;
+    case Pattern::kStreamArn:
+      return kStreamArn;
+    case Pattern::kResourceArn:
+      return kResourceArn;
+    case Pattern::kConsumerArn:
+      return kConsumerArn;
+    case Pattern::kStreamId:
+      return kStreamId;
+    default:
+      return kNone;
   }
 }
 
@@ -114,25 +125,35 @@ bool MatchDecimal(std::string_view s, size_t max_more) {
 
 std::string_view PatternText(Pattern p) {
   switch (p) {
-    case Pattern::kNone: return "";
-    case Pattern::kName: return "[a-zA-Z0-9_.-]+";
-    case Pattern::kStreamArn: return "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
-    case Pattern::kResourceArn: return "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+";
+    case Pattern::kNone:
+      return "";
+    case Pattern::kName:
+      return "[a-zA-Z0-9_.-]+";
+    case Pattern::kStreamArn:
+      return "arn:aws.*:kinesis:.*:\\d{12}:stream/\\S+";
+    case Pattern::kResourceArn:
+      return "arn:aws.*:kinesis:.*:\\d{12}:.*stream/\\S+";
     case Pattern::kConsumerArn:
       return "^(arn):aws.*:kinesis:.*:\\d{12}:.*stream\\/[a-zA-Z0-9_.-]+\\/consumer\\/"
              "[a-zA-Z0-9_.-]+:[0-9]+";
-    case Pattern::kHashKey: return "0|([1-9]\\d{0,38})";
-    case Pattern::kSequenceNumber: return "0|([1-9]\\d{0,128})";
-    case Pattern::kStreamId: return "[a-z0-9]{20}-[a-z0-9]{3}";
+    case Pattern::kHashKey:
+      return "0|([1-9]\\d{0,38})";
+    case Pattern::kSequenceNumber:
+      return "0|([1-9]\\d{0,128})";
+    case Pattern::kStreamId:
+      return "[a-z0-9]{20}-[a-z0-9]{3}";
   }
   return "";
 }
 
 bool MatchesPattern(Pattern p, std::string_view s) {
   switch (p) {
-    case Pattern::kNone: return true;
-    case Pattern::kHashKey: return MatchDecimal(s, 38);
-    case Pattern::kSequenceNumber: return MatchDecimal(s, 128);
+    case Pattern::kNone:
+      return true;
+    case Pattern::kHashKey:
+      return MatchDecimal(s, 38);
+    case Pattern::kSequenceNumber:
+      return MatchDecimal(s, 128);
     default: {
       Matcher m(Tokens(p), s);
       return m.Match(0, 0);

@@ -10,7 +10,17 @@
 
 namespace tidelog::server::kinesis {
 
-enum class ShapeType { kString, kInteger, kLong, kBoolean, kBlob, kTimestamp, kList, kMap, kStructure };
+enum class ShapeType {
+  kString,
+  kInteger,
+  kLong,
+  kBoolean,
+  kBlob,
+  kTimestamp,
+  kList,
+  kMap,
+  kStructure
+};
 
 // The model's regular expressions, matched in full as AWS (Java) does.
 enum class Pattern {

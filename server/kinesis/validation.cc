@@ -75,14 +75,14 @@ std::optional<std::string> CheckNumber(const Shape& shape, std::string_view name
 
 std::optional<std::string> CheckStructure(const Shape& shape, JsonValue* v) {
   // Unknown and null members are dropped, as AWS ignores them.
-  std::vector<std::pair<std::string, JsonValue>> kept;
+  std::vector<JsonMember> kept;
   kept.reserve(v->object.size());
   for (auto& [key, value] : v->object) {
     if (value.is_null()) continue;
     for (const Member& m : shape.members) {
       if (m.name != key) continue;
       if (auto err = CheckValue(*m.shape, &value)) return err;
-      kept.emplace_back(std::move(key), std::move(value));
+      kept.push_back(JsonMember{std::move(key), std::move(value)});
       break;
     }
   }
@@ -191,7 +191,7 @@ std::string ValueText(const Shape& shape, const JsonValue& v) {
       std::string r = "{";
       for (size_t i = 0; i < v.object.size(); ++i) {
         if (i) r += ", ";
-        r += v.object[i].first + "=" + ValueText(*shape.element, v.object[i].second);
+        r += v.object[i].key + "=" + ValueText(*shape.element, v.object[i].value);
       }
       return r + "}";
     }
@@ -199,9 +199,9 @@ std::string ValueText(const Shape& shape, const JsonValue& v) {
       std::string r = "{";
       for (size_t i = 0; i < v.object.size(); ++i) {
         if (i) r += ", ";
-        r += v.object[i].first + "=";
+        r += v.object[i].key + "=";
         for (const Member& m : shape.members)
-          if (m.name == v.object[i].first) r += ValueText(*m.shape, v.object[i].second);
+          if (m.name == v.object[i].key) r += ValueText(*m.shape, v.object[i].value);
       }
       return r + "}";
     }
@@ -245,10 +245,14 @@ class ConstraintChecker {
 
   static int64_t Length(const Shape& shape, const JsonValue& v) {
     switch (shape.type) {
-      case ShapeType::kString: return static_cast<int64_t>(Utf16Length(v.string));
-      case ShapeType::kBlob: return static_cast<int64_t>(v.string.size());
-      case ShapeType::kList: return static_cast<int64_t>(v.array.size());
-      default: return static_cast<int64_t>(v.object.size());
+      case ShapeType::kString:
+        return static_cast<int64_t>(Utf16Length(v.string));
+      case ShapeType::kBlob:
+        return static_cast<int64_t>(v.string.size());
+      case ShapeType::kList:
+        return static_cast<int64_t>(v.array.size());
+      default:
+        return static_cast<int64_t>(v.object.size());
     }
   }
 
@@ -256,16 +260,15 @@ class ConstraintChecker {
   static bool MapLengthsOk(const Shape& s, const JsonValue& v, bool keys) {
     for (const auto& [k, val] : v.object) {
       int64_t n = static_cast<int64_t>(Utf16Length(keys ? k : val.string));
-      if ((s.min_length && n < *s.min_length) || (s.max_length && n > *s.max_length))
-        return false;
+      if ((s.min_length && n < *s.min_length) || (s.max_length && n > *s.max_length)) return false;
     }
     return true;
   }
 
   static std::string BoundsText(const Shape& s) {
     return "[Member must have length less than or equal to " + std::to_string(*s.max_length) +
-           ", Member must have length greater than or equal to " +
-           std::to_string(*s.min_length) + "]";
+           ", Member must have length greater than or equal to " + std::to_string(*s.min_length) +
+           "]";
   }
 
   void CheckMember(const Shape& shape, bool required, const JsonValue* v, const std::string& path) {
@@ -276,12 +279,14 @@ class ConstraintChecker {
     }
     if (shape.pattern != Pattern::kNone && !MatchesPattern(shape.pattern, v->string))
       Fail(shape, v, path,
-           "Member must satisfy regular expression pattern: " + std::string(PatternText(shape.pattern)));
+           "Member must satisfy regular expression pattern: " +
+               std::string(PatternText(shape.pattern)));
     if (shape.min_length || shape.max_length) {
       int64_t n = Length(shape, *v);
       if (shape.min_length && n < *shape.min_length)
         Fail(shape, v, path,
-             "Member must have length greater than or equal to " + std::to_string(*shape.min_length));
+             "Member must have length greater than or equal to " +
+                 std::to_string(*shape.min_length));
       if (shape.max_length && n > *shape.max_length)
         Fail(shape, v, path,
              "Member must have length less than or equal to " + std::to_string(*shape.max_length));

@@ -1,0 +1,128 @@
+"""Durability across restarts: SIGTERM stops tidelogd with exit code 0, and a
+new tidelogd on the same data directory serves every stream, shard, setting,
+consumer and record acknowledged before."""
+
+import os
+import shutil
+import signal
+import tempfile
+import unittest
+
+from tidelogd_fixture import TidelogdTestCase, Tidelogd, main, wait_active
+
+
+class RestartTest(TidelogdTestCase):
+
+    def snapshot(self, client):
+        """Everything a client can see, for comparison across restarts."""
+        out = {}
+        for name in sorted(client.list_streams()["StreamNames"]):
+            summary = client.describe_stream_summary(StreamName=name)["StreamDescriptionSummary"]
+            shards = client.list_shards(StreamName=name)["Shards"]
+            records = {}
+            for shard in shards:
+                recs, _ = self.read_shard(name, shard["ShardId"], client=client)
+                records[shard["ShardId"]] = [(r["SequenceNumber"], r["PartitionKey"], r["Data"])
+                                             for r in recs]
+            consumers = client.list_stream_consumers(StreamARN=summary["StreamARN"])["Consumers"]
+            out[name] = {
+                "summary": {k: summary[k] for k in ("StreamARN", "StreamStatus",
+                                                    "RetentionPeriodHours", "OpenShardCount",
+                                                    "StreamCreationTimestamp", "EncryptionType")},
+                "shards": shards,
+                "records": records,
+                "tags": client.list_tags_for_stream(StreamName=name)["Tags"],
+                "consumers": sorted((c["ConsumerName"], c["ConsumerARN"]) for c in consumers),
+            }
+        return out
+
+    def test_sigterm_and_restart_keep_everything(self):
+        k = self.kinesis
+        self.create_stream("keep-a", 2)
+        self.create_stream("keep-b", 1)
+        k.add_tags_to_stream(StreamName="keep-a", Tags={"team": "data"})
+        k.increase_stream_retention_period(StreamName="keep-b", RetentionPeriodHours=72)
+        arn = k.describe_stream_summary(StreamName="keep-a")["StreamDescriptionSummary"]["StreamARN"]
+        k.register_stream_consumer(StreamARN=arn, ConsumerName="reader")
+        acked = []
+        for b in range(10):
+            r = k.put_records(StreamName="keep-a", Records=[
+                {"PartitionKey": "k%d" % (i % 7), "Data": b"a-%d-%d" % (b, i)} for i in range(300)])
+            self.assertEqual(r["FailedRecordCount"], 0)
+            acked += [x["SequenceNumber"] for x in r["Records"]]
+        for i in range(20):
+            acked.append(k.put_record(StreamName="keep-b", PartitionKey="x",
+                                      Data=os.urandom(1000))["SequenceNumber"])
+        k.split_shard(StreamName="keep-b", ShardToSplit="shardId-000000000000",
+                      NewStartingHashKey=str(2 ** 127))
+        self.wait_active("keep-b")
+        acked.append(k.put_record(StreamName="keep-b", PartitionKey="after-split",
+                                  Data=b"child")["SequenceNumber"])
+        before = self.snapshot(k)
+        stored = {seq for s in before.values() for recs in s["records"].values()
+                  for seq, _, _ in recs}
+        self.assertTrue(set(acked) <= stored)
+
+        self.assertEqual(self.server.stop(signal.SIGTERM), 0)
+
+        second = Tidelogd(self.server.data_dir, self.QUOTAS).start()
+        try:
+            k2 = self.client(server=second)
+            for name in ("keep-a", "keep-b"):
+                wait_active(k2, name)
+            after = self.snapshot(k2)
+            self.assertEqual(sorted(after), sorted(before))
+            for name in before:
+                self.assertEqual(after[name]["summary"], before[name]["summary"], name)
+                self.assertEqual(after[name]["shards"], before[name]["shards"], name)
+                self.assertEqual(after[name]["tags"], before[name]["tags"], name)
+                self.assertEqual(after[name]["consumers"], before[name]["consumers"], name)
+                self.assertEqual(after[name]["records"], before[name]["records"], name)
+            # Still writable, with sequence numbers after the old ones.
+            r = k2.put_record(StreamName="keep-b", PartitionKey="after-split", Data=b"again")
+            self.assertGreater(int(r["SequenceNumber"]), int(acked[-1]))
+            self.assertEqual(second.stop(signal.SIGTERM), 0)
+        finally:
+            second.kill()
+
+
+class CrashRestartTest(unittest.TestCase):
+    """SIGKILL, not SIGTERM: with --durability sync every acknowledged record
+    survives the crash."""
+
+    def test_sigkill_keeps_acknowledged_records(self):
+        tmp = tempfile.mkdtemp(prefix="tidelog-e2e-")
+        first = second = None
+        try:
+            first = Tidelogd(os.path.join(tmp, "data")).start()
+            k = TidelogdTestCase.client(server=first)
+            k.create_stream(StreamName="crash", ShardCount=1)
+            wait_active(k, "crash")
+            acked = []
+            for b in range(5):
+                r = k.put_records(StreamName="crash", Records=[
+                    {"PartitionKey": "p", "Data": b"%d-%d" % (b, i)} for i in range(200)])
+                self.assertEqual(r["FailedRecordCount"], 0)
+                acked += [x["SequenceNumber"] for x in r["Records"]]
+            first.stop(signal.SIGKILL)
+            second = Tidelogd(os.path.join(tmp, "data")).start()
+            k2 = TidelogdTestCase.client(server=second)
+            it = k2.get_shard_iterator(StreamName="crash", ShardId="shardId-000000000000",
+                                       ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+            got = []
+            for _ in range(100):
+                r = k2.get_records(ShardIterator=it)
+                got += [x["SequenceNumber"] for x in r["Records"]]
+                it = r["NextShardIterator"]
+                if not r["Records"] and r["MillisBehindLatest"] == 0:
+                    break
+            self.assertEqual(got, acked)
+        finally:
+            for server in (first, second):
+                if server is not None:
+                    server.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+// KinesisService end to end without the network: HttpRequests into the
+// service over a real Engine in a temp dir, JSON responses checked.
+#include "server/kinesis/kinesis_service.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+
+#include "server/auth/sigv4.h"
+#include "server/kinesis/json_value.h"
+#include "tidelog/base64.h"
+#include "tidelog/engine.h"
+
+namespace tidelog::server {
+namespace {
+
+using kinesis::JsonValue;
+
+struct Answer {
+  int status = 0;
+  std::string type;  // x-amzn-ErrorType, "" on success
+  JsonValue json;
+  std::string body;
+};
+
+class KinesisServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/tidelog-kinesis-test-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    EngineOptions options;
+    options.data_dir = dir_ + "/data";
+    options.durability = Durability::kAsync;
+    options.quotas_enabled = false;
+    options.retention_interval_ms = 0;
+    Status s = Engine::Open(options, &engine_);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    service_ = std::make_unique<KinesisService>(engine_.get(), KinesisServiceOptions{});
+  }
+
+  void TearDown() override {
+    service_.reset();
+    engine_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  Answer Send(HttpRequest request) {
+    auto promise = std::make_shared<std::promise<HttpResponse>>();
+    auto future = promise->get_future();
+    service_->Handle(std::move(request), [promise](HttpResponse r) { promise->set_value(r); });
+    EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+    HttpResponse r = future.get();
+    Answer a;
+    a.status = r.status;
+    a.body = r.body;
+    for (const auto& [k, v] : r.headers) {
+      if (k == "x-amzn-ErrorType") a.type = v;
+    }
+    if (!r.body.empty() && r.body[0] == '{') {
+      EXPECT_TRUE(kinesis::ParseJson(r.body, &a.json));
+    }
+    return a;
+  }
+
+  Answer Call(std::string_view op, std::string body) {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/";
+    req.headers = {{"content-type", "application/x-amz-json-1.1"},
+                   {"x-amz-target", "Kinesis_20131202." + std::string(op)}};
+    req.body = std::move(body);
+    return Send(std::move(req));
+  }
+
+  std::string Message(const Answer& a) {
+    const JsonValue* m = a.json.Find("message");
+    return m ? m->string : "";
+  }
+
+  void CreateStream(const std::string& name, int shards) {
+    Answer a = Call("CreateStream", R"({"StreamName":")" + name + R"(","ShardCount":)" +
+                                        std::to_string(shards) + "}");
+    ASSERT_EQ(a.status, 200) << a.body;
+  }
+
+  std::string dir_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<KinesisService> service_;
+};
+
+TEST_F(KinesisServiceTest, ProtocolErrors) {
+  HttpRequest get;
+  get.method = "GET";
+  get.headers = {{"x-amz-target", "Kinesis_20131202.ListStreams"}};
+  Answer a = Send(get);
+  EXPECT_EQ(a.status, 403);
+  EXPECT_NE(a.body.find("<AccessDeniedException>"), std::string::npos);
+
+  a = Call("NoSuchOperation", "{}");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.type, "UnknownOperationException");
+
+  HttpRequest wrong_service;
+  wrong_service.method = "POST";
+  wrong_service.headers = {{"content-type", "application/x-amz-json-1.1"},
+                           {"x-amz-target", "DynamoDB_20120810.ListStreams"}};
+  wrong_service.body = "{}";
+  EXPECT_EQ(Send(wrong_service).type, "UnknownOperationException");
+
+  HttpRequest cbor;
+  cbor.method = "POST";
+  cbor.headers = {{"content-type", "application/x-amz-cbor-1.1"},
+                  {"x-amz-target", "Kinesis_20131202.ListStreams"}};
+  cbor.body = "\xbf\xff";
+  a = Send(cbor);
+  EXPECT_EQ(a.status, 400);
+  EXPECT_NE(Message(a).find("CBOR"), std::string::npos);
+
+  a = Call("ListStreams", "");
+  EXPECT_EQ(a.type, "SerializationException");
+  a = Call("ListStreams", "{not json");
+  EXPECT_EQ(a.type, "SerializationException");
+  a = Call("ListStreams", R"({"Limit":"5"})");
+  EXPECT_EQ(a.type, "SerializationException");
+  EXPECT_EQ(a.json.Find("Message")->string,
+            "class java.lang.String can not be converted to an Integer");
+
+  a = Call("SubscribeToShard",
+           R"({"ConsumerARN":"arn:aws:kinesis:us-east-1:000000000000:stream/s/consumer/c:1",)"
+           R"("ShardId":"shardId-000000000000","StartingPosition":{"Type":"LATEST"}})");
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.type, "InvalidArgumentException");
+  EXPECT_NE(Message(a).find("not supported"), std::string::npos);
+}
+
+TEST_F(KinesisServiceTest, CreateDescribeListDelete) {
+  CreateStream("alpha", 3);
+  Answer a = Call("DescribeStream", R"({"StreamName":"alpha"})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  const JsonValue* d = a.json.Find("StreamDescription");
+  ASSERT_NE(d, nullptr);
+  EXPECT_EQ(d->Find("StreamName")->string, "alpha");
+  ASSERT_EQ(d->Find("Shards")->array.size(), 3u);
+  EXPECT_EQ(d->Find("Shards")->array[1].Find("HashKeyRange")->Find("StartingHashKey")->string,
+            "113427455640312821154458202477256070485");
+  EXPECT_FALSE(d->Find("HasMoreShards")->boolean);
+  EXPECT_EQ(d->Find("StreamCreationTimestamp")->type, JsonValue::Type::kNumber);
+
+  a = Call("DescribeStream", R"({"StreamName":"alpha","Limit":2})");
+  EXPECT_EQ(a.json.Find("StreamDescription")->Find("Shards")->array.size(), 2u);
+  EXPECT_TRUE(a.json.Find("StreamDescription")->Find("HasMoreShards")->boolean);
+  a = Call("DescribeStream",
+           R"({"StreamName":"alpha","Limit":2,"ExclusiveStartShardId":"shardId-000000000001"})");
+  ASSERT_EQ(a.json.Find("StreamDescription")->Find("Shards")->array.size(), 1u);
+  EXPECT_FALSE(a.json.Find("StreamDescription")->Find("HasMoreShards")->boolean);
+
+  a = Call("ListShards", R"({"StreamName":"alpha","MaxResults":2})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(a.json.Find("Shards")->array.size(), 2u);
+  std::string token = a.json.Find("NextToken")->string;
+  a = Call("ListShards", R"({"NextToken":")" + token + R"(","StreamName":"alpha"})");
+  EXPECT_EQ(a.type, "InvalidArgumentException");
+  EXPECT_EQ(Message(a), "NextToken and StreamName cannot be provided together.");
+  a = Call("ListShards", R"({"NextToken":")" + token + R"("})");
+  ASSERT_EQ(a.json.Find("Shards")->array.size(), 1u);
+  EXPECT_EQ(a.json.Find("Shards")->array[0].Find("ShardId")->string, "shardId-000000000002");
+  EXPECT_EQ(a.json.Find("NextToken"), nullptr);
+  a = Call("ListShards", "{}");
+  EXPECT_EQ(Message(a), "Either NextToken or StreamName should be provided.");
+
+  CreateStream("beta", 1);
+  a = Call("ListStreams", R"({"Limit":1})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.json.Find("StreamNames")->array[0].string, "alpha");
+  EXPECT_TRUE(a.json.Find("HasMoreStreams")->boolean);
+  a = Call("ListStreams", R"({"NextToken":")" + a.json.Find("NextToken")->string + "\"}");
+  EXPECT_EQ(a.json.Find("StreamNames")->array[0].string, "beta");
+  EXPECT_FALSE(a.json.Find("HasMoreStreams")->boolean);
+  EXPECT_EQ(a.json.Find("StreamSummaries")->array[0].Find("StreamStatus")->string, "ACTIVE");
+
+  a = Call("DeleteStream", R"({"StreamName":"beta"})");
+  EXPECT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.body, "");
+}
+
+TEST_F(KinesisServiceTest, PutAndGetRecords) {
+  CreateStream("data", 2);
+  Answer a = Call("PutRecord", R"({"StreamName":"data","PartitionKey":"k","Data":"aGVsbG8="})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  std::string shard = a.json.Find("ShardId")->string;
+  std::string seq = a.json.Find("SequenceNumber")->string;
+
+  std::string records = "[";
+  for (int i = 0; i < 500; ++i)
+    records += std::string(i ? "," : "") + R"({"PartitionKey":"k","Data":")" +
+               Base64Encode("r" + std::to_string(i)) + "\"}";
+  records += "]";
+  a = Call("PutRecords", R"({"StreamName":"data","Records":)" + records + "}");
+  ASSERT_EQ(a.status, 200) << a.body.substr(0, 300);
+  EXPECT_EQ(a.json.Find("FailedRecordCount")->integer, 0);
+  EXPECT_EQ(a.json.Find("Records")->array.size(), 500u);
+
+  std::string too_many = "[";
+  for (int i = 0; i < 1000; ++i)
+    too_many += std::string(i ? "," : "") + R"({"PartitionKey":"k","Data":"eA=="})";
+  too_many += "]";
+  a = Call("PutRecords", R"({"StreamName":"data","Records":)" + too_many + "}");
+  EXPECT_EQ(a.type, "ValidationException");
+
+  a = Call("GetShardIterator", R"({"StreamName":"data","ShardId":")" + shard +
+                                   R"(","ShardIteratorType":"AT_SEQUENCE_NUMBER",)"
+                                   R"("StartingSequenceNumber":")" +
+                                   seq + "\"}");
+  ASSERT_EQ(a.status, 200) << a.body;
+  std::string it = a.json.Find("ShardIterator")->string;
+  a = Call("GetRecords", R"({"ShardIterator":")" + it + R"(","Limit":1000})");
+  ASSERT_EQ(a.status, 200) << a.body.substr(0, 300);
+  const auto& got = a.json.Find("Records")->array;
+  ASSERT_EQ(got.size(), 501u);
+  EXPECT_EQ(got[0].Find("Data")->string, "aGVsbG8=");
+  EXPECT_EQ(got[0].Find("SequenceNumber")->string, seq);
+  EXPECT_EQ(got[500].Find("Data")->string, Base64Encode("r499"));
+  EXPECT_NE(a.json.Find("NextShardIterator"), nullptr);
+
+  a = Call("PutRecord", R"({"StreamName":"data","PartitionKey":"k","Data":"",)"
+                        R"("ExplicitHashKey":"340282366920938463463374607431768211456"})");
+  EXPECT_EQ(a.type, "InvalidArgumentException");
+  EXPECT_EQ(Message(a),
+            "Invalid ExplicitHashKey. ExplicitHashKey must be in the range: [0, 2^128-1]. "
+            "Specified value was 340282366920938463463374607431768211456");
+
+  a = Call("PutRecord", R"({"StreamName":"nope","PartitionKey":"k","Data":""})");
+  EXPECT_EQ(a.type, "ResourceNotFoundException");
+}
+
+TEST_F(KinesisServiceTest, TagsPaging) {
+  CreateStream("tagged", 1);
+  Answer a = Call("AddTagsToStream", R"({"StreamName":"tagged","Tags":{"b":"2","a":"1","c":""}})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = Call("ListTagsForStream", R"({"StreamName":"tagged","Limit":2})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(a.json.Find("Tags")->array.size(), 2u);
+  EXPECT_EQ(a.json.Find("Tags")->array[0].Find("Key")->string, "a");
+  EXPECT_TRUE(a.json.Find("HasMoreTags")->boolean);
+  a = Call("ListTagsForStream", R"({"StreamName":"tagged","ExclusiveStartTagKey":"b"})");
+  ASSERT_EQ(a.json.Find("Tags")->array.size(), 1u);
+  EXPECT_EQ(a.json.Find("Tags")->array[0].Find("Key")->string, "c");
+  EXPECT_FALSE(a.json.Find("HasMoreTags")->boolean);
+
+  std::string arn = engine_->StreamArn("tagged");
+  a = Call("UntagResource", R"({"ResourceARN":")" + arn + R"(","TagKeys":["a","b"]})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = Call("ListTagsForResource", R"({"ResourceARN":")" + arn + "\"}");
+  ASSERT_EQ(a.json.Find("Tags")->array.size(), 1u);
+}
+
+TEST_F(KinesisServiceTest, Authentication) {
+  Credential credential{"AKID", "SECRET"};
+  SigV4Verifier verifier({credential}, SystemClock());
+  KinesisServiceOptions options;
+  options.verifier = &verifier;
+  service_ = std::make_unique<KinesisService>(engine_.get(), options);
+
+  auto request = [] {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/";
+    req.headers = {{"host", "127.0.0.1:4567"},
+                   {"content-type", "application/x-amz-json-1.1"},
+                   {"x-amz-target", "Kinesis_20131202.ListStreams"}};
+    req.body = "{}";
+    return req;
+  };
+  HttpRequest unsigned_request = request();
+  Answer a = Send(unsigned_request);
+  EXPECT_EQ(a.status, 400);
+  EXPECT_EQ(a.type, "MissingAuthenticationTokenException");
+  EXPECT_EQ(Message(a), "Missing Authentication Token");
+
+  HttpRequest signed_request = request();
+  SignRequestV4(&signed_request, credential, "us-east-1", "kinesis", SystemClock()->NowMillis());
+  for (auto& [k, v] : signed_request.headers) {
+    for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  a = Send(signed_request);
+  EXPECT_EQ(a.status, 200) << a.body;
+
+  HttpRequest wrong = request();
+  SignRequestV4(&wrong, Credential{"AKID", "WRONG"}, "us-east-1", "kinesis",
+                SystemClock()->NowMillis());
+  for (auto& [k, v] : wrong.headers) {
+    for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  EXPECT_EQ(Send(wrong).type, "InvalidSignatureException");
+}
+
+}  // namespace
+}  // namespace tidelog::server
