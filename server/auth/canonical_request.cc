@@ -186,8 +186,7 @@ std::string CanonicalHeaders(const HttpRequest& request,
 
 std::string CanonicalRequest(const HttpRequest& request, std::string_view canonical_query,
                              const std::vector<std::string>& signed_headers,
-                             std::string_view signed_headers_text,
-                             std::string_view payload_hash) {
+                             std::string_view signed_headers_text, std::string_view payload_hash) {
   std::string_view path, query;
   SplitTarget(request.target, &path, &query);
   std::string out = request.method;

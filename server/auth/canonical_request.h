@@ -52,8 +52,7 @@ std::string CanonicalHeaders(const HttpRequest& request,
 // The full canonical request.
 std::string CanonicalRequest(const HttpRequest& request, std::string_view canonical_query,
                              const std::vector<std::string>& signed_headers,
-                             std::string_view signed_headers_text,
-                             std::string_view payload_hash);
+                             std::string_view signed_headers_text, std::string_view payload_hash);
 
 // "AWS4-HMAC-SHA256\n<amz_date>\n<scope>\n<hex sha256(canonical request)>".
 std::string StringToSign(std::string_view amz_date, std::string_view scope,

@@ -24,10 +24,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return boost::beast::iequals(a, b);
 }
 
-std::string FormatEndpoint(const asio::ip::tcp::endpoint& ep) {
-  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
-}
 
 // The responder given to the handler. Copies share one state; if every copy
 // is dropped unused, the request still gets an answer (500) so the
@@ -75,8 +71,9 @@ void HttpConnection::ReadHeader() {
   parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
   parser_->body_limit(static_cast<uint64_t>(options_.max_body_bytes));
   read_state_ = ReadState::kHeader;
-  http::async_read_header(*socket_, read_buffer_, *parser_,
-                          [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
+  http::async_read_header(
+      *socket_, read_buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void HttpConnection::OnHeader(error_code ec) {
@@ -142,7 +139,7 @@ void HttpConnection::OnReadError(error_code ec) {
     EnqueueErrorAndClose(413);
   } else if (ec == http::error::header_limit) {
     EnqueueErrorAndClose(431);
-  } else if (ec.category() == http::error::end_of_stream.category() &&
+  } else if (ec.category() == http::make_error_code(http::error::end_of_stream).category() &&
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
     EnqueueErrorAndClose(400);  // malformed request
   } else {
@@ -198,9 +195,9 @@ Responder HttpConnection::MakeResponder(uint64_t seq) {
 }
 
 void HttpConnection::Complete(uint64_t seq, HttpResponse response) {
-  loop_->gate->Post([self = shared_from_this(), seq, response = std::move(response)]() mutable {
-    self->OnComplete(seq, std::move(response));
-  });
+  auto shared = std::make_shared<HttpResponse>(std::move(response));
+  loop_->mailbox.Post(
+      [self = shared_from_this(), seq, shared] { self->OnComplete(seq, std::move(*shared)); });
 }
 
 void HttpConnection::OnComplete(uint64_t seq, HttpResponse response) {
@@ -266,10 +263,9 @@ void HttpConnection::Pump() {
 
   if (count > 0) {
     writing_ = true;
-    asio::async_write(*socket_, write_buffers_,
-                      [self = shared_from_this(), count](error_code ec, size_t) {
-                        self->OnWritten(ec, count);
-                      });
+    asio::async_write(
+        *socket_, write_buffers_,
+        [self = shared_from_this(), count](error_code ec, size_t) { self->OnWritten(ec, count); });
     return;
   }
 

@@ -1,12 +1,17 @@
 // HttpServer: binding, the event-loop threads, accepting, and drain on Stop().
 #include "server/http/http_server.h"
 
+#include <netdb.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <future>
+#include <utility>
 
 #include "server/http/http_connection.h"
 #include "server/http/http_loop.h"
@@ -20,6 +25,19 @@ namespace {
 
 constexpr auto kTickInterval = std::chrono::milliseconds(200);
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+
+// A descriptor in transit between loops; closed if never taken.
+class OwnedFd {
+ public:
+  explicit OwnedFd(int fd) : fd_(fd) {}
+  ~OwnedFd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int Take() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
 
 // "host:port", "[v6]:port". False on a malformed address.
 bool SplitHostPort(std::string_view address, std::string* host, std::string* port) {
@@ -37,10 +55,26 @@ bool SplitHostPort(std::string_view address, std::string* host, std::string* por
   return true;
 }
 
-std::string FormatEndpoint(const tcp::endpoint& ep) {
-  if (ep.address().is_v6()) return "[" + ep.address().to_string() + "]:" + std::to_string(ep.port());
-  return ep.address().to_string() + ":" + std::to_string(ep.port());
+// getaddrinfo() directly: an Asio resolver would make this thread create an
+// io_uring ring (see http_loop.h).
+bool Resolve(const std::string& host, const std::string& port, tcp::endpoint* endpoint,
+             std::string* error) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* results = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &results);
+  if (rc != 0 || results == nullptr) {
+    *error = "cannot resolve '" + host + "': " + (rc != 0 ? gai_strerror(rc) : "no address");
+    return false;
+  }
+  endpoint->resize(results->ai_addrlen);
+  std::memcpy(endpoint->data(), results->ai_addr, results->ai_addrlen);
+  ::freeaddrinfo(results);
+  return true;
 }
+
 
 bool OpenAcceptor(tcp::acceptor* acceptor, const tcp::endpoint& endpoint, bool reuse_port,
                   std::string* error) {
@@ -63,8 +97,8 @@ bool OpenAcceptor(tcp::acceptor* acceptor, const tcp::endpoint& endpoint, bool r
 }
 
 void ScheduleTick(HttpServer::Loop* loop) {
-  loop->tick.expires_after(kTickInterval);
-  loop->tick.async_wait([loop](error_code ec) {
+  loop->tick->expires_after(kTickInterval);
+  loop->tick->async_wait([loop](error_code ec) {
     if (ec || loop->stopping) return;
     const int64_t now = SteadyNowMillis();
     std::vector<HttpConnection*> connections(loop->connections.begin(), loop->connections.end());
@@ -73,7 +107,48 @@ void ScheduleTick(HttpServer::Loop* loop) {
   });
 }
 
+// The body of a loop thread.
+void RunLoop(HttpServer::Loop* l, bool reuse_port, std::optional<tcp::endpoint> bind_to,
+             std::promise<std::string>* ready) {
+  l->CreateIo();
+  if (bind_to) {
+    std::string error;
+    l->acceptor.emplace(*l->ioc);
+    if (!OpenAcceptor(&*l->acceptor, *bind_to, reuse_port, &error)) {
+      l->DestroyIo();
+      ready->set_value(error);
+      return;
+    }
+    l->bound = l->acceptor->local_endpoint();
+  }
+  l->mailbox.StartReading();
+  ScheduleTick(l);
+  ready->set_value("");  // `ready` dies with Start()'s frame: not touched again
+  for (;;) {
+    try {
+      l->ioc->run();
+      break;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "tidelog http: event loop: %s\n", e.what());
+    }
+  }
+  l->DestroyIo();
+}
+
 }  // namespace
+
+std::string FormatEndpoint(const asio::ip::tcp::endpoint& endpoint) {
+  // Appends rather than operator+: GCC 12 at -O3 reports a false -Wrestrict
+  // on "[" + std::string.
+  std::string out;
+  const bool v6 = endpoint.address().is_v6();
+  if (v6) out.push_back('[');
+  out.append(endpoint.address().to_string());
+  if (v6) out.push_back(']');
+  out.push_back(':');
+  out.append(std::to_string(endpoint.port()));
+  return out;
+}
 
 int64_t SteadyNowMillis() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -97,53 +172,39 @@ bool HttpServer::Start(std::string* error) {
     return false;
   }
   tcp::endpoint endpoint;
-  {
-    asio::io_context resolver_context;
-    tcp::resolver resolver(resolver_context);
-    error_code ec;
-    auto results = resolver.resolve(host, port, tcp::resolver::passive, ec);
-    if (ec || results.empty()) {
-      *error = "cannot resolve '" + host + "': " + (ec ? ec.message() : "no address");
-      return false;
-    }
-    endpoint = results.begin()->endpoint();
-  }
+  if (!Resolve(host, port, &endpoint, error)) return false;
 
   int threads = options_.threads > 0 ? options_.threads
                                      : static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
   for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<Loop>(this));
 
-  const int acceptors = options_.reuse_port ? threads : 1;
-  for (int i = 0; i < acceptors; ++i) {
-    Loop* loop = loops_[i].get();
-    loop->acceptor.emplace(loop->ioc);
-    if (!OpenAcceptor(&*loop->acceptor, endpoint, options_.reuse_port, error)) {
+  // Loop 0 binds first so the others learn the real port when 0 was asked.
+  for (int i = 0; i < threads; ++i) {
+    std::optional<tcp::endpoint> bind_to;
+    if (i == 0 || options_.reuse_port) bind_to = endpoint;
+    std::promise<std::string> ready;
+    std::future<std::string> result = ready.get_future();
+    Loop* l = loops_[i].get();
+    const bool reuse_port = options_.reuse_port;
+    l->thread =
+        std::thread([l, reuse_port, bind_to, &ready] { RunLoop(l, reuse_port, bind_to, &ready); });
+    *error = result.get();
+    if (!error->empty()) {
+      QuitLoops();
       loops_.clear();
       return false;
     }
     if (i == 0) {
-      endpoint = loop->acceptor->local_endpoint();  // the real port when 0 was asked
+      endpoint = l->bound;
       local_port_ = endpoint.port();
       local_address_ = FormatEndpoint(endpoint);
     }
   }
-
   started_ = true;
   for (auto& loop : loops_) {
     Loop* l = loop.get();
-    ScheduleTick(l);
-    if (l->acceptor) AcceptNext(l);
-    l->thread = std::thread([l] {
-      for (;;) {
-        try {
-          l->ioc.run();
-          return;
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "tidelog http: event loop: %s\n", e.what());
-        }
-      }
-    });
+    if (l->acceptor) l->mailbox.Post([this, l] { AcceptNext(l); });
   }
   return true;
 }
@@ -154,29 +215,38 @@ void HttpServer::AcceptNext(Loop* loop) {
     target = loops_[next_loop_].get();
     next_loop_ = (next_loop_ + 1) % loops_.size();
   }
-  loop->acceptor->async_accept(
-      target->ioc.get_executor(), [this, loop, target](error_code ec, auto socket) {
-        if (ec == asio::error::operation_aborted || loop->stopping || !loop->acceptor ||
-            !loop->acceptor->is_open()) {
-          return;
+  loop->acceptor->async_accept([this, loop, target](error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || loop->stopping || !loop->acceptor ||
+        !loop->acceptor->is_open()) {
+      return;
+    }
+    if (ec) {
+      // EMFILE and the like: back off instead of spinning.
+      loop->accept_retry->expires_after(kAcceptRetryDelay);
+      loop->accept_retry->async_wait([this, loop](error_code wait_ec) {
+        if (!wait_ec && !loop->stopping && loop->acceptor && loop->acceptor->is_open()) {
+          AcceptNext(loop);
         }
-        if (ec) {
-          // EMFILE and the like: back off instead of spinning.
-          loop->accept_retry.expires_after(kAcceptRetryDelay);
-          loop->accept_retry.async_wait([this, loop](error_code wait_ec) {
-            if (!wait_ec && !loop->stopping && loop->acceptor && loop->acceptor->is_open()) {
-              AcceptNext(loop);
-            }
-          });
-          return;
-        }
-        error_code opt_ec;
-        socket.set_option(tcp::no_delay(true), opt_ec);
-        asio::post(target->ioc, [target, s = tcp::socket(std::move(socket))]() mutable {
-          std::make_shared<HttpConnection>(target, std::move(s))->Start();
-        });
-        AcceptNext(loop);
       });
+      return;
+    }
+    // The target loop gets the bare descriptor and makes its own socket of
+    // it, so the socket is registered with, used by and destroyed on that
+    // loop's thread only.
+    error_code socket_ec;
+    socket.set_option(tcp::no_delay(true), socket_ec);
+    const tcp protocol = loop->bound.protocol();
+    auto fd = std::make_shared<OwnedFd>(socket.release(socket_ec));
+    if (!socket_ec) {
+      target->mailbox.Post([target, fd, protocol] {
+        tcp::socket adopted(*target->ioc);
+        error_code assign_ec;
+        adopted.assign(protocol, fd->Take(), assign_ec);
+        if (!assign_ec) std::make_shared<HttpConnection>(target, std::move(adopted))->Start();
+      });
+    }
+    AcceptNext(loop);
+  });
 }
 
 void HttpServer::OnConnectionCountChanged() {
@@ -191,10 +261,10 @@ void HttpServer::Stop() {
 
   for (auto& loop : loops_) {
     Loop* l = loop.get();
-    asio::post(l->ioc, [l] {
+    l->mailbox.Post([l] {
       error_code ec;
       if (l->acceptor) l->acceptor->close(ec);
-      l->accept_retry.cancel();
+      l->accept_retry->cancel();
       l->draining = true;
       std::vector<HttpConnection*> connections(l->connections.begin(), l->connections.end());
       for (HttpConnection* c : connections) c->BeginDrain();
@@ -205,20 +275,27 @@ void HttpServer::Stop() {
     drain_cv_.wait_for(lock, std::chrono::milliseconds(options_.drain_timeout_ms),
                        [this] { return open_connections_.load() == 0; });
   }
+  QuitLoops();
+}
+
+void HttpServer::QuitLoops() {
   for (auto& loop : loops_) {
     Loop* l = loop.get();
-    asio::post(l->ioc, [l] {
+    l->mailbox.Post([l] {
       l->stopping = true;
+      error_code ec;
+      if (l->acceptor) l->acceptor->close(ec);
       std::vector<HttpConnection*> connections(l->connections.begin(), l->connections.end());
       for (HttpConnection* c : connections) c->Close();
-      l->tick.cancel();
-      l->accept_retry.cancel();
+      l->tick->cancel();
+      l->accept_retry->cancel();
+      l->mailbox.StopReading();
       l->work.reset();
     });
   }
   for (auto& loop : loops_) {
     if (loop->thread.joinable()) loop->thread.join();
-    loop->gate->Close();
+    loop->mailbox.Close();
   }
 }
 

@@ -74,8 +74,8 @@ class HttpServer {
   struct Loop;  // one event-loop thread; defined in http_server.cc
 
  private:
-  void StartAccept(Loop* loop);
   void AcceptNext(Loop* loop);
+  void QuitLoops();
   void OnConnectionCountChanged();
 
   HttpServerOptions options_;

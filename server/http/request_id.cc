@@ -14,7 +14,7 @@ std::string NewRequestId() {
   }();
   uint64_t hi = rng();
   uint64_t lo = rng();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                       // version 4
+  hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4
   lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10xx
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(36, '-');

@@ -77,25 +77,28 @@ HttpResponse Text(int status, std::string body) {
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  void StartServer(RequestHandler* handler, HttpServerOptions options = {}) {
+  // The handler outlives the server: both are members, handler_ first.
+  RecordingHandler& StartServer(bool echo, HttpServerOptions options = {}) {
+    handler_ = std::make_unique<RecordingHandler>(echo);
     options.listen = "127.0.0.1:0";
     if (options.threads == 0) options.threads = 2;
-    server_ = std::make_unique<HttpServer>(options, handler);
+    server_ = std::make_unique<HttpServer>(options, handler_.get());
     std::string error;
-    ASSERT_TRUE(server_->Start(&error)) << error;
-    ASSERT_NE(server_->local_port(), 0);
+    EXPECT_TRUE(server_->Start(&error)) << error;
+    EXPECT_NE(server_->local_port(), 0);
+    return *handler_;
   }
   void TearDown() override {
     if (server_) server_->Stop();
   }
   uint16_t port() const { return server_->local_port(); }
 
+  std::unique_ptr<RecordingHandler> handler_;
   std::unique_ptr<HttpServer> server_;
 };
 
 TEST_F(HttpServerTest, RequestAndResponseBasics) {
-  RecordingHandler handler(/*echo=*/true);
-  StartServer(&handler);
+  RecordingHandler& handler = StartServer(/*echo=*/true);
   EXPECT_EQ(server_->local_address(), "127.0.0.1:" + std::to_string(port()));
 
   RawHttpClient client(port());
@@ -114,7 +117,8 @@ TEST_F(HttpServerTest, RequestAndResponseBasics) {
                                           "[0-9a-f]{12}")))
       << r->Header("x-amzn-requestid");
   EXPECT_TRUE(std::regex_match(
-      r->Header("date"), std::regex("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT")))
+      r->Header("date"),
+      std::regex("[A-Z][a-z]{2}, \\d{2} [A-Z][a-z]{2} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT")))
       << r->Header("date");
   EXPECT_EQ(r->Header("connection"), "");
 
@@ -131,8 +135,7 @@ TEST_F(HttpServerTest, RequestAndResponseBasics) {
 }
 
 TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
-  RecordingHandler handler(/*echo=*/true);
-  StartServer(&handler);
+  RecordingHandler& handler = StartServer(/*echo=*/true);
   RawHttpClient client(port());
   for (int i = 0; i < 20; ++i) {
     ASSERT_TRUE(client.Send(RawHttpClient::Post("request " + std::to_string(i))));
@@ -145,8 +148,7 @@ TEST_F(HttpServerTest, KeepAliveServesManyRequestsOnOneConnection) {
 }
 
 TEST_F(HttpServerTest, PipelinedResponsesKeepRequestOrder) {
-  RecordingHandler handler;
-  StartServer(&handler);
+  RecordingHandler& handler = StartServer(/*echo=*/false);
   RawHttpClient client(port());
   constexpr int kRequests = 8;
   std::string batch;
@@ -169,15 +171,16 @@ TEST_F(HttpServerTest, PipelinedResponsesKeepRequestOrder) {
     std::optional<RawResponse> r = client.ReadResponse();
     ASSERT_TRUE(r.has_value()) << i;
     EXPECT_EQ(r->body, "answer " + std::to_string(i));
-    if (i == 3) EXPECT_EQ(r->Header("x-amzn-requestid"), "fixed-id");
+    if (i == 3) {
+      EXPECT_EQ(r->Header("x-amzn-requestid"), "fixed-id");
+    }
   }
 }
 
 TEST_F(HttpServerTest, PipelineDepthIsBounded) {
-  RecordingHandler handler;
   HttpServerOptions options;
   options.max_pipelined_requests = 2;
-  StartServer(&handler, options);
+  RecordingHandler& handler = StartServer(/*echo=*/false, options);
   RawHttpClient client(port());
   std::string batch;
   for (int i = 0; i < 5; ++i) batch += RawHttpClient::Post(std::to_string(i));
@@ -194,10 +197,9 @@ TEST_F(HttpServerTest, PipelineDepthIsBounded) {
 }
 
 TEST_F(HttpServerTest, OversizedBodyGets413WithoutBeingRead) {
-  RecordingHandler handler(/*echo=*/true);
   HttpServerOptions options;
   options.max_body_bytes = 1 << 20;
-  StartServer(&handler, options);
+  RecordingHandler& handler = StartServer(/*echo=*/true, options);
   RawHttpClient client(port());
   // Announces 100 MiB and sends only a little of it: the answer must come at
   // once, from the headers alone.
@@ -221,14 +223,14 @@ TEST_F(HttpServerTest, OversizedBodyGets413WithoutBeingRead) {
 }
 
 TEST_F(HttpServerTest, OversizedChunkedBodyGets413) {
-  RecordingHandler handler(/*echo=*/true);
   HttpServerOptions options;
   options.max_body_bytes = 1024;
-  StartServer(&handler, options);
+  RecordingHandler& handler = StartServer(/*echo=*/true, options);
   RawHttpClient client(port());
   std::string chunk(2048, 'z');
-  ASSERT_TRUE(client.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
-                          chunk + "\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      client.Send("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n" +
+                  chunk + "\r\n0\r\n\r\n"));
   std::optional<RawResponse> r = client.ReadResponse();
   ASSERT_TRUE(r.has_value());
   EXPECT_EQ(r->status, 413);
@@ -236,10 +238,9 @@ TEST_F(HttpServerTest, OversizedChunkedBodyGets413) {
 }
 
 TEST_F(HttpServerTest, ExpectContinue) {
-  RecordingHandler handler(/*echo=*/true);
   HttpServerOptions options;
   options.max_body_bytes = 1024;
-  StartServer(&handler, options);
+  StartServer(/*echo=*/true, options);
 
   RawHttpClient client(port());
   ASSERT_TRUE(client.Send(
@@ -263,8 +264,7 @@ TEST_F(HttpServerTest, ExpectContinue) {
 }
 
 TEST_F(HttpServerTest, ConnectionCloseAndHttp10) {
-  RecordingHandler handler(/*echo=*/true);
-  StartServer(&handler);
+  StartServer(/*echo=*/true);
 
   RawHttpClient client(port());
   ASSERT_TRUE(client.Send(RawHttpClient::Post("a", "Connection: close\r\n")));
@@ -283,10 +283,9 @@ TEST_F(HttpServerTest, ConnectionCloseAndHttp10) {
 }
 
 TEST_F(HttpServerTest, MalformedAndOversizedHeaders) {
-  RecordingHandler handler(/*echo=*/true);
   HttpServerOptions options;
   options.max_header_bytes = 1024;
-  StartServer(&handler, options);
+  RecordingHandler& handler = StartServer(/*echo=*/true, options);
 
   RawHttpClient bad(port());
   ASSERT_TRUE(bad.Send("NOT AN HTTP REQUEST\r\n\r\n"));
@@ -304,8 +303,7 @@ TEST_F(HttpServerTest, MalformedAndOversizedHeaders) {
 }
 
 TEST_F(HttpServerTest, DroppedResponderAnswers500) {
-  RecordingHandler handler;
-  StartServer(&handler);
+  RecordingHandler& handler = StartServer(/*echo=*/false);
   RawHttpClient client(port());
   ASSERT_TRUE(client.Send(RawHttpClient::Post("x") + RawHttpClient::Post("y")));
   ASSERT_TRUE(handler.WaitFor(2));
@@ -320,10 +318,9 @@ TEST_F(HttpServerTest, DroppedResponderAnswers500) {
 }
 
 TEST_F(HttpServerTest, IdleConnectionIsClosed) {
-  RecordingHandler handler(/*echo=*/true);
   HttpServerOptions options;
   options.idle_timeout_ms = 300;
-  StartServer(&handler, options);
+  StartServer(/*echo=*/true, options);
   RawHttpClient client(port(), /*timeout_ms=*/5000);
   ASSERT_TRUE(client.connected());
   auto start = std::chrono::steady_clock::now();
@@ -332,8 +329,7 @@ TEST_F(HttpServerTest, IdleConnectionIsClosed) {
 }
 
 TEST_F(HttpServerTest, StopDrainsRequestsInFlight) {
-  RecordingHandler handler;
-  StartServer(&handler);
+  RecordingHandler& handler = StartServer(/*echo=*/false);
   RawHttpClient client(port());
   ASSERT_TRUE(client.Send(RawHttpClient::Post("in flight")));
   ASSERT_TRUE(handler.WaitFor(1));
@@ -363,10 +359,9 @@ TEST_F(HttpServerTest, StopDrainsRequestsInFlight) {
 }
 
 TEST_F(HttpServerTest, StopGivesUpAfterDrainTimeoutAndLateRespondersAreDropped) {
-  RecordingHandler handler;
   HttpServerOptions options;
   options.drain_timeout_ms = 200;
-  StartServer(&handler, options);
+  RecordingHandler& handler = StartServer(/*echo=*/false, options);
   RawHttpClient client(port());
   ASSERT_TRUE(client.Send(RawHttpClient::Post("never answered in time")));
   ASSERT_TRUE(handler.WaitFor(1));
@@ -379,11 +374,10 @@ TEST_F(HttpServerTest, StopGivesUpAfterDrainTimeoutAndLateRespondersAreDropped) 
 }
 
 TEST_F(HttpServerTest, ReusePortMode) {
-  RecordingHandler handler(/*echo=*/true);
   HttpServerOptions options;
   options.reuse_port = true;
   options.threads = 3;
-  StartServer(&handler, options);
+  StartServer(/*echo=*/true, options);
   std::vector<std::unique_ptr<RawHttpClient>> clients;
   for (int i = 0; i < 6; ++i) {
     clients.push_back(std::make_unique<RawHttpClient>(port()));

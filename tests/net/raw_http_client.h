@@ -121,7 +121,7 @@ class RawHttpClient {
   bool ReadsEof() {
     if (!buffer_.empty()) return false;
     char c;
-    ssize_t n = ::recv(fd_, &c, 1, 0);
+    ssize_t n = Recv(&c, 1);
     if (n == 0) return true;
     if (n < 0 && (errno == ECONNRESET)) return true;
     if (n > 0) buffer_.push_back(c);
@@ -131,10 +131,19 @@ class RawHttpClient {
  private:
   bool Fill() {
     char chunk[16384];
-    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    ssize_t n = Recv(chunk, sizeof(chunk));
     if (n <= 0) return false;
     buffer_.append(chunk, static_cast<size_t>(n));
     return true;
+  }
+
+  // recv() bounded by SO_RCVTIMEO; EINTR is retried.
+  ssize_t Recv(char* out, size_t n) {
+    ssize_t r;
+    do {
+      r = ::recv(fd_, out, n, 0);
+    } while (r < 0 && errno == EINTR);
+    return r;
   }
 
   int fd_ = -1;

@@ -1,0 +1,339 @@
+// Flag, TOML and credentials-file parsing for tidelogd.
+#include "server/daemon/daemon_config.h"
+
+#include <arpa/inet.h>
+#include <cpptoml.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <charconv>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace tidelog::server {
+namespace {
+
+using Setter = std::function<bool(DaemonConfig*, const std::string&, std::string*)>;
+
+bool ParseInt(const std::string& text, int64_t min, int64_t max, int64_t* out) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+// Every setting, by flag name (without "--"). TOML keys are the same names,
+// with '_' accepted for '-'.
+const std::map<std::string, Setter>& Setters() {
+  static const std::map<std::string, Setter> setters = {
+      {"listen",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v.rfind(':') == std::string::npos) {
+           *e = "--listen wants HOST:PORT, got '" + v + "'";
+           return false;
+         }
+         c->listen = v;
+         return true;
+       }},
+      {"data-dir",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v.empty()) {
+           *e = "--data-dir must not be empty";
+           return false;
+         }
+         c->data_dir = v;
+         return true;
+       }},
+      {"durability",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v == "sync") {
+           c->durability = tidelog::Durability::kSync;
+         } else if (v == "async") {
+           c->durability = tidelog::Durability::kAsync;
+         } else {
+           *e = "--durability must be sync or async, got '" + v + "'";
+           return false;
+         }
+         return true;
+       }},
+      {"quotas",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v == "on" || v == "true") {
+           c->quotas = true;
+         } else if (v == "off" || v == "false") {
+           c->quotas = false;
+         } else {
+           *e = "--quotas must be on or off, got '" + v + "'";
+           return false;
+         }
+         return true;
+       }},
+      {"threads",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 1, 1024, &n)) {
+           *e = "--threads must be an integer in [1, 1024], got '" + v + "'";
+           return false;
+         }
+         c->threads = static_cast<int>(n);
+         return true;
+       }},
+      {"access-key-id",
+       [](DaemonConfig* c, const std::string& v, std::string*) {
+         c->access_key_id = v;
+         return true;
+       }},
+      {"secret-access-key",
+       [](DaemonConfig* c, const std::string& v, std::string*) {
+         c->secret_access_key = v;
+         return true;
+       }},
+      {"credentials-file",
+       [](DaemonConfig* c, const std::string& v, std::string*) {
+         c->credentials_file = v;
+         return true;
+       }},
+      {"region",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v.empty()) {
+           *e = "--region must not be empty";
+           return false;
+         }
+         c->region = v;
+         return true;
+       }},
+      {"account-id",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v.size() != 12 || v.find_first_not_of("0123456789") != std::string::npos) {
+           *e = "--account-id must be 12 digits, got '" + v + "'";
+           return false;
+         }
+         c->account_id = v;
+         return true;
+       }},
+      {"retention-check-interval",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 0, 365LL * 24 * 3600, &n)) {
+           *e = "--retention-check-interval must be whole seconds >= 0, got '" + v + "'";
+           return false;
+         }
+         c->retention_check_interval_s = n;
+         return true;
+       }},
+      {"max-body-bytes",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 1024, int64_t{1} << 32, &n)) {
+           *e = "--max-body-bytes must be an integer in [1024, 4294967296], got '" + v + "'";
+           return false;
+         }
+         c->max_body_bytes = static_cast<size_t>(n);
+         return true;
+       }},
+  };
+  return setters;
+}
+
+bool ApplyTomlFile(const std::string& path, DaemonConfig* config, std::string* error) {
+  std::shared_ptr<cpptoml::table> table;
+  try {
+    table = cpptoml::parse_file(path);
+  } catch (const cpptoml::parse_exception& e) {
+    *error = "config " + path + ": " + e.what();
+    return false;
+  }
+  for (const auto& [raw_key, value] : *table) {
+    std::string key = raw_key;
+    for (char& c : key)
+      if (c == '_') c = '-';
+    auto setter = Setters().find(key);
+    if (setter == Setters().end() || key == "config") {
+      *error = "config " + path + ": unknown key '" + raw_key + "'";
+      return false;
+    }
+    std::string text;
+    if (auto s = value->as<std::string>()) {
+      text = s->get();
+    } else if (auto i = value->as<int64_t>()) {
+      text = std::to_string(i->get());
+    } else if (auto b = value->as<bool>()) {
+      text = b->get() ? "on" : "off";
+    } else {
+      *error = "config " + path + ": key '" + raw_key + "' must be a string, integer or boolean";
+      return false;
+    }
+    if (!setter->second(config, text, error)) {
+      *error = "config " + path + ": " + *error;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+}  // namespace
+
+bool ParseDaemonArgs(int argc, const char* const* argv, DaemonConfig* config, std::string* error) {
+  // Split "--flag value" / "--flag=value" pairs first; the file is applied
+  // before any flag so that flags win.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      config->help = true;
+      continue;
+    }
+    if (arg.rfind("--", 0) != 0) {
+      *error = "unexpected argument '" + arg + "'";
+      return false;
+    }
+    std::string name = arg.substr(2), value;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    if (name != "config" && Setters().count(name) == 0) {
+      *error = "unknown flag --" + name;
+      return false;
+    }
+    if (eq == std::string::npos) {
+      if (i + 1 >= argc) {
+        *error = "--" + name + " needs a value";
+        return false;
+      }
+      value = argv[++i];
+    }
+    if (name == "config") {
+      config_file = value;
+    } else {
+      flags.emplace_back(name, value);
+    }
+  }
+  if (!config_file.empty() && !ApplyTomlFile(config_file, config, error)) return false;
+  for (const auto& [name, value] : flags) {
+    if (!Setters().at(name)(config, value, error)) return false;
+  }
+  return true;
+}
+
+bool LoadCredentials(const DaemonConfig& config, std::vector<Credential>* credentials,
+                     std::string* error) {
+  credentials->clear();
+  if (config.access_key_id.empty() != config.secret_access_key.empty()) {
+    *error = "--access-key-id and --secret-access-key go together";
+    return false;
+  }
+  if (!config.access_key_id.empty()) {
+    credentials->push_back({config.access_key_id, config.secret_access_key});
+  }
+  if (!config.credentials_file.empty()) {
+    std::ifstream in(config.credentials_file);
+    if (!in) {
+      *error = "cannot read credentials file " + config.credentials_file;
+      return false;
+    }
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      std::string text = Trim(line);
+      if (text.empty() || text[0] == '#') continue;
+      size_t colon = text.find(':');
+      std::string id = colon == std::string::npos ? "" : Trim(text.substr(0, colon));
+      std::string secret = colon == std::string::npos ? "" : Trim(text.substr(colon + 1));
+      if (id.empty() || secret.empty()) {
+        *error = config.credentials_file + ":" + std::to_string(number) +
+                 ": expected ACCESS_KEY_ID:SECRET";
+        return false;
+      }
+      credentials->push_back({id, secret});
+    }
+  }
+  std::set<std::string> seen;
+  for (const Credential& c : *credentials) {
+    if (!seen.insert(c.access_key_id).second) {
+      *error = "access key id '" + c.access_key_id + "' is configured twice";
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string HostOf(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  std::string host = colon == std::string::npos ? listen : listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return host;
+}
+
+bool IsLoopbackHost(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* results = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &results) != 0 || results == nullptr) {
+    return false;
+  }
+  bool all_loopback = true;
+  for (addrinfo* a = results; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      auto* sin = reinterpret_cast<sockaddr_in*>(a->ai_addr);
+      all_loopback &= (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      auto* sin6 = reinterpret_cast<sockaddr_in6*>(a->ai_addr);
+      all_loopback &= IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr) != 0;
+    } else {
+      all_loopback = false;
+    }
+  }
+  ::freeaddrinfo(results);
+  return all_loopback;
+}
+
+std::string DaemonUsage() {
+  return R"(Usage: tidelogd [flags]
+
+tidelogd serves the Amazon Kinesis Data Streams API (AWS JSON 1.1 over HTTP/1.1)
+from a Tidelog store. Point any Kinesis client at it with --endpoint-url.
+
+Flags (a --config TOML file takes the same keys, e.g. listen = "0.0.0.0:4567";
+flags win over the file):
+  --listen HOST:PORT              address to serve (default 127.0.0.1:4567;
+                                  port 0 picks a free port)
+  --data-dir DIR                  store directory (default ./data)
+  --durability sync|async         sync: acknowledge after fsync (default);
+                                  async: after the write reaches the OS
+  --quotas on|off                 per-shard throughput quotas (default on)
+  --config FILE                   TOML file with any of these keys
+  --threads N                     event-loop threads (default: one per core)
+  --access-key-id ID              with --secret-access-key: require SigV4
+  --secret-access-key KEY
+  --credentials-file FILE         more credentials, one ACCESS_KEY_ID:SECRET
+                                  per line ('#' starts a comment)
+  --region REGION                 region in ARNs (default us-east-1)
+  --account-id ID                 12-digit account in ARNs (default 000000000000)
+  --retention-check-interval S    seconds between retention sweeps (default 60;
+                                  0 disables the background sweep)
+  --max-body-bytes N              larger requests get 413 (default 8388608)
+  --help                          this text
+
+Authentication is on when credentials are configured, off otherwise.
+Listening on a non-loopback address requires credentials.
+On SIGTERM or SIGINT tidelogd stops accepting, finishes requests in flight,
+closes the store and exits 0.
+)";
+}
+
+}  // namespace tidelog::server

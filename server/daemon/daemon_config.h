@@ -1,0 +1,48 @@
+// DaemonConfig: tidelogd's settings from defaults, an optional TOML file
+// (--config) and command-line flags, in increasing precedence.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "server/auth/sigv4.h"
+#include "tidelog/options.h"
+
+namespace tidelog::server {
+
+struct DaemonConfig {
+  std::string listen = "127.0.0.1:4567";
+  std::string data_dir = "./data";
+  tidelog::Durability durability = tidelog::Durability::kSync;
+  bool quotas = true;
+  int threads = 0;  // 0: one event loop per core
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string credentials_file;
+  std::string region = "us-east-1";
+  std::string account_id = "000000000000";
+  int64_t retention_check_interval_s = 60;
+  size_t max_body_bytes = 8 << 20;
+  bool help = false;
+};
+
+// Applies the --config file (if any) and then every flag of argv to *config.
+// False with a message naming the bad flag, key or value.
+bool ParseDaemonArgs(int argc, const char* const* argv, DaemonConfig* config, std::string* error);
+
+// The credentials of --access-key-id/--secret-access-key and of
+// --credentials-file (lines "ACCESS_KEY_ID:SECRET", '#' comments). Empty when
+// none are configured (authentication off).
+bool LoadCredentials(const DaemonConfig& config, std::vector<Credential>* credentials,
+                     std::string* error);
+
+// True when every address `host` resolves to is a loopback address.
+bool IsLoopbackHost(const std::string& host);
+// The host part of "host:port" / "[v6]:port".
+std::string HostOf(const std::string& listen);
+
+std::string DaemonUsage();
+
+}  // namespace tidelog::server

@@ -1,0 +1,120 @@
+// tidelogd: the Kinesis-compatible broker. Wires Engine -> (SigV4Verifier) ->
+// KinesisService -> HttpServer, serves until SIGTERM/SIGINT, then drains and
+// closes the store.
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "server/auth/sigv4.h"
+#include "server/daemon/daemon_config.h"
+#include "server/daemon/daemon_log.h"
+#include "server/daemon/termination_signals.h"
+#include "server/http/http_server.h"
+#include "server/kinesis/kinesis_service.h"
+#include "tidelog/clock.h"
+#include "tidelog/engine.h"
+
+namespace tidelog::server {
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitFailure = 1;
+
+int Run(int argc, char** argv) {
+  BlockTerminationSignals();
+
+  DaemonConfig config;
+  std::string error;
+  if (!ParseDaemonArgs(argc, argv, &config, &error)) {
+    std::fprintf(stderr, "tidelogd: %s\nRun 'tidelogd --help' for the flags.\n", error.c_str());
+    return kExitUsage;
+  }
+  if (config.help) {
+    std::fputs(DaemonUsage().c_str(), stdout);
+    return 0;
+  }
+  std::vector<Credential> credentials;
+  if (!LoadCredentials(config, &credentials, &error)) {
+    std::fprintf(stderr, "tidelogd: %s\n", error.c_str());
+    return kExitUsage;
+  }
+  if (credentials.empty() && !IsLoopbackHost(HostOf(config.listen))) {
+    std::fprintf(stderr,
+                 "tidelogd: refusing to listen on %s without credentials: anyone who can reach "
+                 "it could read and delete every stream. Configure --access-key-id and "
+                 "--secret-access-key (or --credentials-file), or listen on a loopback address "
+                 "such as 127.0.0.1.\n",
+                 config.listen.c_str());
+    return kExitUsage;
+  }
+
+  tidelog::EngineOptions engine_options;
+  engine_options.data_dir = config.data_dir;
+  engine_options.durability = config.durability;
+  engine_options.clock = tidelog::SystemClock();
+  engine_options.quotas_enabled = config.quotas;
+  engine_options.account_id = config.account_id;
+  engine_options.region = config.region;
+  engine_options.retention_interval_ms = config.retention_check_interval_s * 1000;
+  std::unique_ptr<tidelog::Engine> engine;
+  tidelog::Status status = tidelog::Engine::Open(engine_options, &engine);
+  if (!status.ok()) {
+    Log(LogLevel::kError, "cannot open the store in " + config.data_dir + ": " + status.ToString());
+    return kExitFailure;
+  }
+
+  std::unique_ptr<SigV4Verifier> verifier;
+  if (!credentials.empty()) {
+    verifier = std::make_unique<SigV4Verifier>(credentials, tidelog::SystemClock());
+  }
+  KinesisServiceOptions service_options;
+  service_options.verifier = verifier.get();
+  // Workers block on reads and control-plane calls (puts complete
+  // asynchronously), so more of them than cores keeps the loops fed.
+  service_options.worker_threads =
+      std::max<size_t>(4, 2 * std::max(1u, std::thread::hardware_concurrency()));
+  auto service = std::make_unique<KinesisService>(engine.get(), service_options);
+
+  HttpServerOptions http_options;
+  http_options.listen = config.listen;
+  http_options.threads = config.threads;
+  http_options.max_body_bytes = config.max_body_bytes;
+  auto http = std::make_unique<HttpServer>(http_options, service.get());
+  if (!http->Start(&error)) {
+    Log(LogLevel::kError, error);
+    service.reset();
+    engine.reset();
+    return kExitFailure;
+  }
+  Log(LogLevel::kInfo,
+      "store " + config.data_dir + ", durability " +
+          (config.durability == tidelog::Durability::kSync ? "sync" : "async") + ", quotas " +
+          (config.quotas ? "on" : "off") + ", authentication " +
+          (verifier ? "on (" + std::to_string(credentials.size()) + " credentials)" : "off") +
+          ", region " + config.region + ", account " + config.account_id);
+  LogListening(http->local_address());
+
+  const int sig = WaitForTerminationSignal();
+  Log(LogLevel::kInfo, std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
+                           ": draining requests in flight");
+  // Order matters: the server stops taking requests and drains; the service
+  // finishes queued work; the engine completes in-flight appends (their
+  // responders are dropped by the stopped server, which must still exist) and
+  // flushes; only then does the server go.
+  http->Stop();
+  service.reset();
+  verifier.reset();
+  engine.reset();
+  http.reset();
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace tidelog::server
+
+int main(int argc, char** argv) { return tidelog::server::Run(argc, argv); }

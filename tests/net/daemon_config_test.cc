@@ -1,0 +1,168 @@
+// tidelogd configuration: flags, the TOML file (flags win), credentials files
+// and the loopback check.
+#include "server/daemon/daemon_config.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace tidelog::server {
+namespace {
+
+class DaemonConfigTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char pattern[] = "/tmp/tidelog-config-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(pattern), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  bool Parse(std::vector<std::string> args, DaemonConfig* config, std::string* error) {
+    std::vector<const char*> argv = {"tidelogd"};
+    for (const std::string& a : args) argv.push_back(a.c_str());
+    return ParseDaemonArgs(static_cast<int>(argv.size()), argv.data(), config, error);
+  }
+
+  std::string dir_;
+};
+
+TEST_F(DaemonConfigTest, Defaults) {
+  DaemonConfig c;
+  std::string error;
+  ASSERT_TRUE(Parse({}, &c, &error)) << error;
+  EXPECT_EQ(c.listen, "127.0.0.1:4567");
+  EXPECT_EQ(c.data_dir, "./data");
+  EXPECT_EQ(c.durability, tidelog::Durability::kSync);
+  EXPECT_TRUE(c.quotas);
+  EXPECT_EQ(c.region, "us-east-1");
+  EXPECT_EQ(c.account_id, "000000000000");
+  EXPECT_EQ(c.retention_check_interval_s, 60);
+  EXPECT_EQ(c.max_body_bytes, size_t{8} << 20);
+  EXPECT_FALSE(c.help);
+}
+
+TEST_F(DaemonConfigTest, Flags) {
+  DaemonConfig c;
+  std::string error;
+  ASSERT_TRUE(
+      Parse({"--listen", "[::1]:0", "--data-dir=/var/x", "--durability", "async", "--quotas", "off",
+             "--threads", "3", "--region", "eu-west-1", "--account-id", "123456789012",
+             "--retention-check-interval", "0", "--max-body-bytes", "2048", "--help"},
+            &c, &error))
+      << error;
+  EXPECT_EQ(c.listen, "[::1]:0");
+  EXPECT_EQ(c.data_dir, "/var/x");
+  EXPECT_EQ(c.durability, tidelog::Durability::kAsync);
+  EXPECT_FALSE(c.quotas);
+  EXPECT_EQ(c.threads, 3);
+  EXPECT_EQ(c.region, "eu-west-1");
+  EXPECT_EQ(c.account_id, "123456789012");
+  EXPECT_EQ(c.retention_check_interval_s, 0);
+  EXPECT_EQ(c.max_body_bytes, 2048u);
+  EXPECT_TRUE(c.help);
+}
+
+TEST_F(DaemonConfigTest, BadFlags) {
+  const std::vector<std::vector<std::string>> bad = {{"--bogus", "1"},
+                                                     {"--durability", "fast"},
+                                                     {"--quotas", "maybe"},
+                                                     {"--threads", "0"},
+                                                     {"--threads", "x"},
+                                                     {"--account-id", "12"},
+                                                     {"--listen", "nocolon"},
+                                                     {"--max-body-bytes", "1"},
+                                                     {"--listen"},
+                                                     {"positional"},
+                                                     {"--retention-check-interval", "-1"}};
+  for (const auto& args : bad) {
+    DaemonConfig c;
+    std::string error;
+    EXPECT_FALSE(Parse(args, &c, &error)) << args[0];
+    EXPECT_FALSE(error.empty());
+  }
+  DaemonConfig c;
+  std::string error;
+  EXPECT_FALSE(Parse({"--bogus", "1"}, &c, &error));
+  EXPECT_EQ(error, "unknown flag --bogus");
+}
+
+TEST_F(DaemonConfigTest, TomlFileWithFlagsWinning) {
+  std::string path = Write("tidelogd.toml",
+                           "# broker settings\n"
+                           "listen = \"127.0.0.1:9000\"\n"
+                           "data_dir = \"/srv/tidelog\"\n"
+                           "durability = \"async\"\n"
+                           "quotas = false\n"
+                           "threads = 2\n"
+                           "retention-check-interval = 30\n");
+  DaemonConfig c;
+  std::string error;
+  ASSERT_TRUE(Parse({"--listen", "127.0.0.1:9001", "--config", path}, &c, &error)) << error;
+  EXPECT_EQ(c.listen, "127.0.0.1:9001");  // the flag, though given before --config
+  EXPECT_EQ(c.data_dir, "/srv/tidelog");
+  EXPECT_EQ(c.durability, tidelog::Durability::kAsync);
+  EXPECT_FALSE(c.quotas);
+  EXPECT_EQ(c.threads, 2);
+  EXPECT_EQ(c.retention_check_interval_s, 30);
+
+  DaemonConfig bad;
+  EXPECT_FALSE(Parse({"--config", Write("typo.toml", "lissen = \"x:1\"\n")}, &bad, &error));
+  EXPECT_NE(error.find("unknown key 'lissen'"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"--config", Write("broken.toml", "listen = \n")}, &bad, &error));
+  EXPECT_FALSE(Parse({"--config", Write("value.toml", "durability = \"x\"\n")}, &bad, &error));
+  EXPECT_FALSE(Parse({"--config", dir_ + "/missing.toml"}, &bad, &error));
+}
+
+TEST_F(DaemonConfigTest, Credentials) {
+  DaemonConfig c;
+  std::vector<Credential> credentials;
+  std::string error;
+  ASSERT_TRUE(LoadCredentials(c, &credentials, &error));
+  EXPECT_TRUE(credentials.empty());
+
+  c.access_key_id = "AKID1";
+  EXPECT_FALSE(LoadCredentials(c, &credentials, &error));  // secret missing
+  c.secret_access_key = "s1";
+  c.credentials_file = Write("creds", "# team keys\n\n AKID2 : s2/with:colon \nAKID3:s3\n");
+  ASSERT_TRUE(LoadCredentials(c, &credentials, &error)) << error;
+  ASSERT_EQ(credentials.size(), 3u);
+  EXPECT_EQ(credentials[0].access_key_id, "AKID1");
+  EXPECT_EQ(credentials[1].access_key_id, "AKID2");
+  EXPECT_EQ(credentials[1].secret_access_key, "s2/with:colon");
+  EXPECT_EQ(credentials[2].secret_access_key, "s3");
+
+  c.credentials_file = Write("bad", "AKID4\n");
+  EXPECT_FALSE(LoadCredentials(c, &credentials, &error));
+  EXPECT_NE(error.find(":1: expected ACCESS_KEY_ID:SECRET"), std::string::npos) << error;
+  c.credentials_file = Write("dup", "AKID1:other\n");
+  EXPECT_FALSE(LoadCredentials(c, &credentials, &error));
+  c.credentials_file = dir_ + "/missing";
+  EXPECT_FALSE(LoadCredentials(c, &credentials, &error));
+}
+
+TEST(DaemonLoopbackTest, LoopbackHosts) {
+  EXPECT_EQ(HostOf("127.0.0.1:4567"), "127.0.0.1");
+  EXPECT_EQ(HostOf("[::1]:0"), "::1");
+  EXPECT_TRUE(IsLoopbackHost("127.0.0.1"));
+  EXPECT_TRUE(IsLoopbackHost("127.8.9.10"));
+  EXPECT_TRUE(IsLoopbackHost("::1"));
+  EXPECT_TRUE(IsLoopbackHost("localhost"));
+  EXPECT_FALSE(IsLoopbackHost("0.0.0.0"));
+  EXPECT_FALSE(IsLoopbackHost("::"));
+  EXPECT_FALSE(IsLoopbackHost("10.1.2.3"));
+}
+
+}  // namespace
+}  // namespace tidelog::server
