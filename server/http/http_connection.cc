@@ -24,7 +24,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return boost::beast::iequals(a, b);
 }
 
-
 // The responder given to the handler. Copies share one state; if every copy
 // is dropped unused, the request still gets an answer (500) so the
 // connection's response order is never stuck.

@@ -75,7 +75,6 @@ bool Resolve(const std::string& host, const std::string& port, tcp::endpoint* en
   return true;
 }
 
-
 bool OpenAcceptor(tcp::acceptor* acceptor, const tcp::endpoint& endpoint, bool reuse_port,
                   std::string* error) {
   error_code ec;
