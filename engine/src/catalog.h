@@ -1,7 +1,7 @@
 // Catalog: the in-memory Kinesis model (streams and shards) and its encoding
 // in the meta column family.
 //
-// Ownership and threading: the committer thread is the only writer of every
+// Ownership and threading: the GroupCommitter's writer is the only writer of every
 // field below except where noted. It mutates the catalog's structure (streams
 // added/removed, shards split/merged/closed) while holding Catalog::mu
 // exclusively; every other thread reads under a shared lock. Fields marked
@@ -36,12 +36,12 @@ struct ShardState {
   int64_t created_ms = 0;
   int64_t closed_ms = 0;  // valid when closed
 
-  // Last seq handed out. Committer only.
+  // Last seq handed out. Writer only.
   uint64_t last_seq = 0;
   // Highest seq acknowledged durable; readers never go past it.
   std::atomic<uint64_t> durable_seq{0};
 
-  // Write quota buckets. Committer only.
+  // Write quota buckets. Writer only.
   TokenBucket write_bytes, write_records;
   // Read quota buckets, guarded by read_mu.
   std::mutex read_mu;

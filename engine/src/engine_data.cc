@@ -7,6 +7,7 @@
 // never see a record before it could be acknowledged.
 #include <flatbuffers/flatbuffers.h>
 
+#include <cstring>
 #include <ctime>
 #include <future>
 
@@ -27,13 +28,23 @@ constexpr size_t kMaxPutRecordsBytes = 5 << 20;
 constexpr size_t kMaxGetRecordsBytes = 10 << 20;
 constexpr int32_t kMaxGetRecordsLimit = 10000;
 
+// One record of a put, encoded on the caller's thread.
 struct EncodedRecord {
-  std::string value;  // storage::fb::Record, arrival_ms stamped at commit
+  size_t offset = 0;  // of its storage::fb::Record in EncodedBatch::arena
+  size_t size = 0;
   u128 hash = 0;
   uint64_t quota_bytes = 0;  // data + partition key
 };
 
-std::string EncodeRecordValue(flatbuffers::FlatBufferBuilder& fbb, const PutRecordEntry& e) {
+// Every record of a put in one allocation. Each value starts 8-byte aligned
+// so the committer can stamp arrival_ms in place.
+struct EncodedBatch {
+  std::string arena;
+  std::vector<EncodedRecord> records;
+  char* value(const EncodedRecord& r) { return arena.data() + r.offset; }
+};
+
+void EncodeRecordValue(flatbuffers::FlatBufferBuilder& fbb, const PutRecordEntry& e) {
   fbb.Clear();
   fbb.ForceDefaults(true);
   auto key = fbb.CreateString(e.partition_key.data(), e.partition_key.size());
@@ -54,7 +65,6 @@ std::string EncodeRecordValue(flatbuffers::FlatBufferBuilder& fbb, const PutReco
   if (e.explicit_hash_key) b.add_explicit_hash_key(ehk);
   b.add_data(data);
   fbb.Finish(b.Finish());
-  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 
 // "Thu Jan 22 01:22:02 UTC 2015", as AWS prints times in ExpiredIterator.
@@ -72,7 +82,7 @@ std::string JavaDate(int64_t ms) {
 // One put call on its way through the committer.
 class AppendJob final : public storage::CommitJob {
  public:
-  AppendJob(EngineImpl* engine, std::string stream, std::vector<EncodedRecord> records,
+  AppendJob(EngineImpl* engine, std::string stream, EncodedBatch records,
             std::optional<uint64_t> min_seq, Engine::PutCallback done)
       : engine_(engine),
         stream_(std::move(stream)),
@@ -91,10 +101,10 @@ class AppendJob final : public storage::CommitJob {
     const int64_t now_us = engine_->NowUs();
     const int64_t now_ms = now_us / 1000;
     const int64_t window = engine_->SegmentWindowMs();
-    results_.resize(records_.size());
+    results_.resize(records_.records.size());
     std::shared_ptr<storage::Segment> segment;
-    for (size_t i = 0; i < records_.size(); ++i) {
-      EncodedRecord& r = records_[i];
+    for (size_t i = 0; i < records_.records.size(); ++i) {
+      const EncodedRecord& r = records_.records[i];
       ShardState* shard = s->Route(r.hash);
       if (!shard) {  // open shards always tile the key space
         results_[i].status = Status::Internal("Internal Service Failure");
@@ -121,8 +131,9 @@ class AppendJob final : public storage::CommitJob {
         }
       }
       shard->last_seq = seq;
-      flatbuffers::GetMutableRoot<storage::fb::Record>(r.value.data())->mutate_arrival_ms(ms);
-      batch->PutRecord(*segment, shard->uid, seq, r.value);
+      char* value = records_.value(r);
+      flatbuffers::GetMutableRoot<storage::fb::Record>(value)->mutate_arrival_ms(ms);
+      batch->PutRecord(*segment, shard->uid, seq, std::string_view(value, r.size));
       results_[i].shard_index = shard->index;
       results_[i].sequence_number = ExternalSeq(seq, shard->index);
       Touch(*s, shard, seq);
@@ -158,7 +169,7 @@ class AppendJob final : public storage::CommitJob {
 
   EngineImpl* const engine_;
   const std::string stream_;
-  std::vector<EncodedRecord> records_;
+  EncodedBatch records_;
   const std::optional<uint64_t> min_seq_;
   Engine::PutCallback done_;
   bool prepared_ = false;
@@ -172,8 +183,7 @@ class AppendJob final : public storage::CommitJob {
 namespace {
 
 // Validates a put (AWS's checks and texts) and encodes its records.
-Status EncodeBatch(std::span<const PutRecordEntry> records, bool single,
-                   std::vector<EncodedRecord>* out) {
+Status EncodeBatch(std::span<const PutRecordEntry> records, bool single, EncodedBatch* out) {
   if (!single && records.empty()) {
     return msg::Validation(
         {msg::Constraint("[]", "records", "have length greater than or equal to 1")});
@@ -204,15 +214,22 @@ Status EncodeBatch(std::span<const PutRecordEntry> records, bool single,
   if (!single && total > kMaxPutRecordsBytes) {
     return Status::InvalidArgument("Records size exceeds 5 MB limit");
   }
-  flatbuffers::FlatBufferBuilder fbb(1024);
-  out->reserve(records.size());
+  thread_local flatbuffers::FlatBufferBuilder fbb(4096);
+  // Value size is the payload plus at most ~72 bytes of FlatBuffers framing.
+  out->arena.reserve(total + records.size() * 80);
+  out->records.reserve(records.size());
   for (const PutRecordEntry& e : records) {
+    EncodeRecordValue(fbb, e);
     EncodedRecord r;
-    r.value = EncodeRecordValue(fbb, e);
+    r.offset = (out->arena.size() + 7) & ~size_t{7};
+    r.size = fbb.GetSize();
+    out->arena.resize(r.offset + r.size);
+    std::memcpy(out->arena.data() + r.offset, fbb.GetBufferPointer(), r.size);
     r.hash = e.explicit_hash_key ? *e.explicit_hash_key : PartitionKeyHash(e.partition_key);
     r.quota_bytes = e.data.size() + e.partition_key.size();
-    out->push_back(std::move(r));
+    out->records.push_back(r);
   }
+  if (fbb.GetSize() > (1 << 16)) fbb.Reset();  // keep the per-thread buffer small
   return Status::OK();
 }
 
@@ -220,31 +237,38 @@ Status EncodeBatch(std::span<const PutRecordEntry> records, bool single,
 
 void EngineImpl::PutRecordsAsync(std::string_view stream, std::span<const PutRecordEntry> records,
                                  PutCallback done) {
-  std::vector<EncodedRecord> encoded;
+  EncodedBatch encoded;
   Status s = EncodeBatch(records, false, &encoded);
   if (!s.ok()) {
     done(std::move(s), {});
     return;
   }
+  // Always the committer thread: the caller may be an event loop.
   committer_->Submit(std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded),
                                                  std::nullopt, std::move(done)));
 }
 
 Status EngineImpl::PutRecords(std::string_view stream, std::span<const PutRecordEntry> records,
                               std::vector<PutRecordResult>* results) {
+  EncodedBatch encoded;
+  Status s = EncodeBatch(records, false, &encoded);
+  if (!s.ok()) return s;
   std::promise<Status> promise;
   std::future<Status> future = promise.get_future();
-  PutRecordsAsync(stream, records, [&](Status s, std::vector<PutRecordResult> r) {
-    *results = std::move(r);
-    promise.set_value(std::move(s));
-  });
+  // This thread waits anyway, so it may write the group itself.
+  committer_->RunOrSubmit(
+      std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded), std::nullopt,
+                                  [&](Status st, std::vector<PutRecordResult> r) {
+                                    *results = std::move(r);
+                                    promise.set_value(std::move(st));
+                                  }));
   return future.get();
 }
 
 Status EngineImpl::PutRecord(std::string_view stream, const PutRecordEntry& record,
                              std::optional<u128> sequence_number_for_ordering,
                              PutRecordResult* result) {
-  std::vector<EncodedRecord> encoded;
+  EncodedBatch encoded;
   Status s = EncodeBatch(std::span<const PutRecordEntry>(&record, 1), true, &encoded);
   if (!s.ok()) return s;
   std::optional<uint64_t> min_seq;
@@ -262,12 +286,12 @@ Status EngineImpl::PutRecord(std::string_view stream, const PutRecordEntry& reco
   std::promise<Status> promise;
   std::future<Status> future = promise.get_future();
   std::vector<PutRecordResult> results;
-  committer_->Submit(std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded),
-                                                 min_seq,
-                                                 [&](Status st, std::vector<PutRecordResult> r) {
-                                                   results = std::move(r);
-                                                   promise.set_value(std::move(st));
-                                                 }));
+  committer_->RunOrSubmit(
+      std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded), min_seq,
+                                  [&](Status st, std::vector<PutRecordResult> r) {
+                                    results = std::move(r);
+                                    promise.set_value(std::move(st));
+                                  }));
   s = future.get();
   if (!s.ok()) return s;
   if (results.size() != 1) return Status::Internal("Internal Service Failure");

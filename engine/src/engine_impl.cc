@@ -167,7 +167,7 @@ Status EngineImpl::Init() {
 Status EngineImpl::Mutate(std::function<Status(storage::LogBatch*)> fn) {
   auto job = std::make_unique<MutateJob>(std::move(fn));
   std::future<Status> done = job->future();
-  committer_->Submit(std::move(job));
+  committer_->RunOrSubmit(std::move(job));
   return done.get();
 }
 

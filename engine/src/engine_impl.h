@@ -1,7 +1,8 @@
 // EngineImpl: the Engine behind the public header.
 //
-// Threads: callers (any thread) validate and encode; one GroupCommitter thread
-// runs every state change in a single serial order (appends, stream and shard
+// Threads: callers (any thread) validate and encode; the GroupCommitter's
+// writer (its thread, or a waiting caller that found it idle) runs every
+// state change in a single serial order (appends, stream and shard
 // metadata, resharding), so routing, sequence assignment and write quotas
 // need no locks and a record can never be routed to a shard that a split has
 // already closed. Readers take Catalog::mu shared and never read past a
