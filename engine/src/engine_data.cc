@@ -382,6 +382,24 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
 
 Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
                               GetRecordsResult* result) {
+  std::vector<Record> records;
+  Status s = GetRecords(
+      shard_iterator, limit,
+      [&](const RecordView& v) {
+        Record& r = records.emplace_back();
+        r.sequence_number = v.sequence_number;
+        r.arrival_millis = v.arrival_millis;
+        r.partition_key.assign(v.partition_key);
+        r.data.assign(v.data);
+        r.explicit_hash_key = v.explicit_hash_key;
+      },
+      result);
+  if (s.ok()) result->records = std::move(records);
+  return s;
+}
+
+Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
+                              const RecordVisitor& visit, GetRecordsResult* result) {
   if (limit < 1) {
     return msg::Validation(
         {msg::Constraint(std::to_string(limit), "limit", "have value greater than or equal to 1")});
@@ -449,6 +467,7 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
   size_t bytes = 0;
   uint64_t last = after;
   bool stopped_early = false;  // by Limit or the 10 MiB cap: more is readable
+  int32_t count = 0;
   Status decode_error;
   rocksdb::Status rs =
       store_->ReadShard(shard->uid, after, upto, [&](uint64_t seq, std::string_view value) {
@@ -461,26 +480,28 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
         const auto* rec = flatbuffers::GetRoot<storage::fb::Record>(value.data());
         const size_t data_size = rec->data() ? rec->data()->size() : 0;
         const size_t key_size = rec->partition_key() ? rec->partition_key()->size() : 0;
-        if (!result->records.empty() && bytes + data_size + key_size > kMaxGetRecordsBytes) {
+        if (count > 0 && bytes + data_size + key_size > kMaxGetRecordsBytes) {
           stopped_early = true;
           return false;
         }
-        Record r;
+        RecordView r;
         r.sequence_number = ExternalSeq(seq, shard->index);
         r.arrival_millis = rec->arrival_ms();
-        if (rec->partition_key()) r.partition_key = rec->partition_key()->str();
+        if (rec->partition_key()) {
+          r.partition_key = std::string_view(rec->partition_key()->data(), key_size);
+        }
         if (rec->data()) {
-          r.data.assign(reinterpret_cast<const char*>(rec->data()->data()), data_size);
+          r.data = std::string_view(reinterpret_cast<const char*>(rec->data()->data()), data_size);
         }
         if (rec->explicit_hash_key() && rec->explicit_hash_key()->size() == 16) {
           u128 v = 0;
           for (uint8_t b : *rec->explicit_hash_key()) v = (v << 8) | b;
           r.explicit_hash_key = v;
         }
+        visit(r);
         bytes += data_size + key_size;
         last = seq;
-        result->records.push_back(std::move(r));
-        if (static_cast<int32_t>(result->records.size()) < limit) return true;
+        if (++count < limit) return true;
         stopped_early = last < upto;
         return false;
       });

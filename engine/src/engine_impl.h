@@ -87,6 +87,8 @@ class EngineImpl final : public Engine {
                           std::string* shard_iterator) override;
   Status GetRecords(std::string_view shard_iterator, int32_t limit,
                     GetRecordsResult* result) override;
+  Status GetRecords(std::string_view shard_iterator, int32_t limit, const RecordVisitor& visit,
+                    GetRecordsResult* result) override;
   Status RunRetention() override;
   Status Flush() override;
   uint64_t DiskUsageBytes() override;

@@ -255,3 +255,40 @@ TEST_F(IteratorTest, ClosedShardEndsWithNullIteratorAndChildShards) {
 
 }  // namespace
 }  // namespace tidelog::testing
+
+namespace tidelog::testing {
+namespace {
+
+// The zero-copy GetRecords overload sees exactly what the copying one returns,
+// and its next iterator continues where the copying one's would.
+TEST_F(IteratorTest, VisitorGetRecordsMatchesCopyingGetRecords) {
+  WriteSpaced(7, 1);
+  const std::string it = Iterator("it", kShard0, ShardIteratorType::kTrimHorizon);
+  GetRecordsResult copied;
+  ASSERT_TRUE(engine_->GetRecords(it, 5, &copied).ok());
+  std::vector<Record> seen;
+  GetRecordsResult visited;
+  ASSERT_TRUE(engine_
+                  ->GetRecords(
+                      it, 5,
+                      [&](const RecordView& v) {
+                        seen.push_back({v.sequence_number, v.arrival_millis,
+                                        std::string(v.partition_key), std::string(v.data),
+                                        v.explicit_hash_key});
+                      },
+                      &visited)
+                  .ok());
+  EXPECT_TRUE(visited.records.empty());
+  ASSERT_EQ(seen.size(), 5u);
+  ASSERT_EQ(copied.records.size(), 5u);
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].sequence_number, copied.records[i].sequence_number);
+    EXPECT_EQ(seen[i].arrival_millis, copied.records[i].arrival_millis);
+    EXPECT_EQ(seen[i].partition_key, copied.records[i].partition_key);
+    EXPECT_EQ(seen[i].data, copied.records[i].data);
+  }
+  EXPECT_EQ(Datas(Drain(visited.next_shard_iterator)), (std::vector<std::string>{"r5", "r6"}));
+}
+
+}  // namespace
+}  // namespace tidelog::testing

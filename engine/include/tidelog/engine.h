@@ -126,6 +126,13 @@ class Engine {
   virtual Status GetRecords(std::string_view shard_iterator, int32_t limit,
                             GetRecordsResult* result) = 0;
 
+  using RecordVisitor = std::function<void(const RecordView&)>;
+  // As GetRecords, without copying: each record is handed to `visit` in
+  // order, read in place from storage, and `result->records` stays empty.
+  // `visit` must not call back into the engine.
+  virtual Status GetRecords(std::string_view shard_iterator, int32_t limit,
+                            const RecordVisitor& visit, GetRecordsResult* result) = 0;
+
   // ---- Maintenance -------------------------------------------------------
   // Enforces retention now: hides expired records (this is always exact, even
   // without calling this), expires closed shards, and reclaims disk.

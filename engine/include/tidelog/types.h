@@ -159,6 +159,16 @@ struct Record {
   std::optional<u128> explicit_hash_key;
 };
 
+// A record read in place: the views point into storage buffers and are valid
+// only during the visitor call that receives them.
+struct RecordView {
+  u128 sequence_number = 0;
+  int64_t arrival_millis = 0;
+  std::string_view partition_key;
+  std::string_view data;
+  std::optional<u128> explicit_hash_key;
+};
+
 struct GetRecordsResult {
   std::vector<Record> records;
   std::string next_shard_iterator;  // empty: null (end of a closed shard)
