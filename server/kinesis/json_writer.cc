@@ -2,6 +2,7 @@
 #include "server/kinesis/json_writer.h"
 
 #include <charconv>
+#include <cstring>
 
 #include "tidelog/base64.h"
 
@@ -46,6 +47,68 @@ void AppendJsonString(std::string_view s, std::string* out) {
   }
   out->append(s.data() + run, s.size() - run);
   out->push_back('"');
+}
+
+namespace {
+
+constexpr uint64_t kTen19 = 10000000000000000000ULL;
+
+// Exactly 19 digits, zero-padded.
+char* WriteDigits19(uint64_t v, char* out) {
+  char digits[20];
+  const size_t n = static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), v).ptr - digits);
+  std::memset(out, '0', 19 - n);
+  std::memcpy(out + 19 - n, digits, n);
+  return out + 19;
+}
+
+char* WriteU64(uint64_t v, char* out) {
+  return std::to_chars(out, out + 20, v).ptr;
+}
+
+}  // namespace
+
+char* WriteU128Decimal(u128 v, char* out) {
+  if ((v >> 64) == 0) return WriteU64(static_cast<uint64_t>(v), out);
+  const u128 high = v / kTen19;
+  const uint64_t low = static_cast<uint64_t>(v % kTen19);
+  if ((high >> 64) == 0) {
+    out = WriteU64(static_cast<uint64_t>(high), out);
+  } else {
+    // high < 2^128 / 10^19 < 10^20: top is at most 3.4e1 -> one or two digits.
+    const uint64_t top = static_cast<uint64_t>(high / kTen19);
+    const uint64_t mid = static_cast<uint64_t>(high % kTen19);
+    out = WriteU64(top, out);
+    out = WriteDigits19(mid, out);
+  }
+  return WriteDigits19(low, out);
+}
+
+void AppendU128Decimal(u128 v, std::string* out) {
+  char buf[kMaxU128DecimalChars + 1];
+  out->append(buf, WriteU128Decimal(v, buf));
+}
+
+void AppendShardId(uint32_t index, std::string* out) {
+  // "%012u": at least 12 digits.
+  char buf[8 + 20] = {'s', 'h', 'a', 'r', 'd', 'I', 'd', '-'};
+  char digits[12];
+  char* end = std::to_chars(digits, digits + sizeof(digits), index).ptr;
+  const size_t n = static_cast<size_t>(end - digits);
+  size_t at = 8;
+  for (size_t i = n; i < 12; ++i) buf[at++] = '0';
+  for (size_t i = 0; i < n; ++i) buf[at++] = digits[i];
+  out->append(buf, at);
+}
+
+void AppendJsonBlob(std::string_view bytes, std::string* out) {
+  const size_t at = out->size();
+  const size_t n = Base64EncodedLength(bytes.size());
+  out->resize(at + n + 2);
+  char* p = out->data() + at;
+  p[0] = '"';
+  Base64EncodeTo(bytes, p + 1);
+  p[n + 1] = '"';
 }
 
 void AppendEpochSeconds(int64_t millis, std::string* out) {
@@ -124,17 +187,13 @@ void JsonWriter::Timestamp(int64_t millis) {
 
 void JsonWriter::Blob(std::string_view bytes) {
   BeforeValue();
-  out_.push_back('"');
-  size_t at = out_.size();
-  out_.resize(at + Base64EncodedLength(bytes.size()));
-  Base64EncodeTo(bytes, out_.data() + at);
-  out_.push_back('"');
+  AppendJsonBlob(bytes, &out_);
 }
 
 void JsonWriter::Decimal(u128 v) {
   BeforeValue();
   out_.push_back('"');
-  out_.append(U128ToDecimal(v));
+  AppendU128Decimal(v, &out_);
   out_.push_back('"');
 }
 

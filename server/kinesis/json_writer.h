@@ -15,6 +15,21 @@ namespace tidelog::server::kinesis {
 // Appends `s` as a quoted JSON string, escaping '"', '\\' and control bytes.
 void AppendJsonString(std::string_view s, std::string* out);
 
+// Longest decimal of a u128 (2^128-1 has 39 digits).
+inline constexpr size_t kMaxU128DecimalChars = 39;
+
+// Writes the decimal digits of `v` at `out` (room for kMaxU128DecimalChars)
+// and returns the end. Splits into 19-digit limbs so at most two 128-bit
+// divisions are done instead of one per digit.
+char* WriteU128Decimal(u128 v, char* out);
+void AppendU128Decimal(u128 v, std::string* out);
+
+// Appends "shardId-000000000007" (FormatShardId) without a temporary.
+void AppendShardId(uint32_t index, std::string* out);
+
+// Appends the base64 of `bytes` as a quoted JSON string.
+void AppendJsonBlob(std::string_view bytes, std::string* out);
+
 // Appends epoch milliseconds as epoch seconds with up to three fraction
 // digits and no trailing zeros: 1459799926480 -> "1459799926.48".
 void AppendEpochSeconds(int64_t millis, std::string* out);

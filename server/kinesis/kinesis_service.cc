@@ -9,6 +9,7 @@
 #include "server/kinesis/errors.h"
 #include "server/kinesis/json_value.h"
 #include "server/kinesis/operations.h"
+#include "server/kinesis/put_fast_path.h"
 #include "server/kinesis/shape.h"
 #include "server/kinesis/validation.h"
 
@@ -82,6 +83,14 @@ void KinesisService::Handle(HttpRequest request, Responder done) {
     r.headers.emplace_back("x-amzn-ErrorType", "UnknownOperationException");
     r.body = "<UnknownOperationException/>\n";
     return done(std::move(r));
+  }
+
+  // The common put shapes skip the JsonValue tree (see put_fast_path.h).
+  if (op == "PutRecords" || op == "PutRecord") {
+    auto call = std::make_shared<kinesis::FastPut>();
+    const bool batch = op.size() == std::string_view("PutRecords").size();
+    if (kinesis::ParsePutFast(batch, &request.body, call.get()))
+      return kinesis::PutFast(*engine_, std::move(call), batch, std::move(done));
   }
 
   kinesis::JsonValue body;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -83,6 +84,9 @@ HttpResponse DescribeStreamConsumer(Engine& e, const JsonValue& body);
 HttpResponse ListStreamConsumers(Engine& e, const JsonValue& body);
 
 // record_operations.cc
+struct FastPut;
+// Appends a put parsed by ParsePutFast (`batch`: PutRecords) and answers.
+void PutFast(Engine& e, std::shared_ptr<FastPut> call, bool batch, Responder done);
 void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post);
 void PutRecords(Engine& e, JsonValue body, Responder done, const Post& post);
 HttpResponse GetShardIterator(Engine& e, const JsonValue& body);

@@ -3,12 +3,15 @@
 // Puts go through Engine::PutRecordsAsync so the event loop never waits for a
 // group commit; only calls that need a blocking engine call (stream ARN
 // resolution, SequenceNumberForOrdering) are posted to the worker pool.
+#include <charconv>
 #include <memory>
 
 #include "server/kinesis/errors.h"
 #include "server/kinesis/json_writer.h"
 #include "server/kinesis/model_json.h"
 #include "server/kinesis/operations.h"
+#include "server/kinesis/put_fast_path.h"
+#include "tidelog/base64.h"
 #include "server/kinesis/request_fields.h"
 
 namespace tidelog::server::kinesis {
@@ -41,39 +44,48 @@ Status MakeEntry(const JsonValue& record, PutRecordEntry* entry) {
   return Status::OK();
 }
 
+// {"ShardId":"shardId-000000000001","SequenceNumber":"4959..."}
 std::string PutRecordBody(const PutRecordResult& r) {
-  JsonWriter w;
-  w.StartObject();
-  w.Field("ShardId", FormatShardId(r.shard_index));
-  w.Key("SequenceNumber");
-  w.Decimal(r.sequence_number);
-  w.EndObject();
-  return w.Release();
+  std::string out;
+  out.reserve(96);
+  out.append(R"({"ShardId":")");
+  AppendShardId(r.shard_index, &out);
+  out.append(R"(","SequenceNumber":")");
+  AppendU128Decimal(r.sequence_number, &out);
+  out.append("\"}");
+  return out;
 }
 
+// Written straight into one presized string (the same bytes JsonWriter made).
 std::string PutRecordsBody(const std::vector<PutRecordResult>& results) {
   int64_t failed = 0;
   for (const PutRecordResult& r : results) failed += r.status.ok() ? 0 : 1;
-  JsonWriter w;
-  w.StartObject();
-  w.IntField("FailedRecordCount", failed);
-  w.Key("Records");
-  w.StartArray();
+  std::string out;
+  out.reserve(48 + results.size() * 96);
+  out.append(R"({"FailedRecordCount":)");
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof(buf), failed).ptr);
+  out.append(R"(,"Records":[)");
+  bool first = true;
   for (const PutRecordResult& r : results) {
-    w.StartObject();
+    if (!first) out.push_back(',');
+    first = false;
     if (r.status.ok()) {
-      w.Key("SequenceNumber");
-      w.Decimal(r.sequence_number);
-      w.Field("ShardId", FormatShardId(r.shard_index));
+      out.append(R"({"SequenceNumber":")");
+      AppendU128Decimal(r.sequence_number, &out);
+      out.append(R"(","ShardId":")");
+      AppendShardId(r.shard_index, &out);
+      out.append("\"}");
     } else {
-      w.Field("ErrorCode", r.status.aws_name());
-      w.Field("ErrorMessage", r.status.message());
+      out.append(R"({"ErrorCode":)");
+      AppendJsonString(r.status.aws_name(), &out);
+      out.append(R"(,"ErrorMessage":)");
+      AppendJsonString(r.status.message(), &out);
+      out.push_back('}');
     }
-    w.EndObject();
   }
-  w.EndArray();
-  w.EndObject();
-  return w.Release();
+  out.append("]}");
+  return out;
 }
 
 // Starts the append of `call` and answers with `respond(results)`. Resolves a
@@ -157,6 +169,25 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
   });
 }
 
+void PutFast(Engine& e, std::shared_ptr<FastPut> call, bool batch, Responder done) {
+  const std::string_view stream = call->stream;
+  const std::span<const PutRecordEntry> entries = call->entries;
+  e.PutRecordsAsync(
+      stream, entries,
+      [call = std::move(call), batch, done = std::move(done)](
+          Status s, std::vector<PutRecordResult> results) mutable {
+        call.reset();  // the engine has copied what it keeps
+        if (!s.ok()) return done(StatusResponse(s));
+        if (batch) return done(JsonResponse(PutRecordsBody(results)));
+        if (results.size() != 1)
+          return done(StatusResponse(
+              Status::Internal("The engine answered a put of one record with " +
+                               std::to_string(results.size()) + " results.")));
+        if (!results[0].status.ok()) return done(StatusResponse(results[0].status));
+        done(JsonResponse(PutRecordBody(results[0])));
+      });
+}
+
 HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
   std::string stream;
   Status s = ResolveStreamOf(e, body, &stream);
@@ -187,27 +218,49 @@ HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
   return JsonResponse(w.Release());
 }
 
+// Written straight into one presized string: the same bytes as JsonWriter +
+// WriteRecord, without per-record temporaries.
 HttpResponse GetRecords(Engine& e, const JsonValue& body) {
   GetRecordsResult result;
   Status s = e.GetRecords(StringField(body, "ShardIterator"),
                           static_cast<int32_t>(IntField(body, "Limit").value_or(10000)), &result);
   if (!s.ok()) return StatusResponse(s);
-  JsonWriter w;
-  w.StartObject();
-  w.Key("Records");
-  w.StartArray();
-  for (const Record& r : result.records) WriteRecord(r, &w);
-  w.EndArray();
-  if (!result.next_shard_iterator.empty()) w.Field("NextShardIterator", result.next_shard_iterator);
-  w.IntField("MillisBehindLatest", result.millis_behind_latest);
+  size_t size = 96 + result.next_shard_iterator.size();
+  for (const Record& r : result.records)
+    size += 112 + Base64EncodedLength(r.data.size()) + r.partition_key.size();
+  std::string out;
+  out.reserve(size);
+  out.append(R"({"Records":[)");
+  bool first = true;
+  for (const Record& r : result.records) {
+    out.append(first ? R"({"SequenceNumber":")" : R"(,{"SequenceNumber":")");
+    first = false;
+    AppendU128Decimal(r.sequence_number, &out);
+    out.append(R"(","ApproximateArrivalTimestamp":)");
+    AppendEpochSeconds(r.arrival_millis, &out);
+    out.append(R"(,"Data":)");
+    AppendJsonBlob(r.data, &out);
+    out.append(R"(,"PartitionKey":)");
+    AppendJsonString(r.partition_key, &out);
+    out.push_back('}');
+  }
+  out.push_back(']');
+  if (!result.next_shard_iterator.empty()) {
+    out.append(R"(,"NextShardIterator":)");
+    AppendJsonString(result.next_shard_iterator, &out);
+  }
+  out.append(R"(,"MillisBehindLatest":)");
+  char buf[24];
+  out.append(buf, std::to_chars(buf, buf + sizeof(buf), result.millis_behind_latest).ptr);
   if (!result.child_shards.empty()) {
-    w.Key("ChildShards");
+    JsonWriter w;
     w.StartArray();
     for (const ChildShard& c : result.child_shards) WriteChildShard(c, &w);
     w.EndArray();
+    out.append(R"(,"ChildShards":)").append(w.str());
   }
-  w.EndObject();
-  return JsonResponse(w.Release());
+  out.push_back('}');
+  return JsonResponse(std::move(out));
 }
 
 }  // namespace tidelog::server::kinesis

@@ -7,6 +7,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <future>
 #include <memory>
@@ -14,6 +15,7 @@
 
 #include "server/auth/sigv4.h"
 #include "server/kinesis/json_value.h"
+#include "server/kinesis/json_writer.h"
 #include "tidelog/base64.h"
 #include "tidelog/engine.h"
 
@@ -238,6 +240,67 @@ TEST_F(KinesisServiceTest, PutAndGetRecords) {
 
   a = Call("PutRecord", R"({"StreamName":"nope","PartitionKey":"k","Data":""})");
   EXPECT_EQ(a.type, "ResourceNotFoundException");
+}
+
+// Bodies the put fast path leaves to the general path still get the general
+// path's answers, and fast-path answers have the general path's bytes.
+TEST_F(KinesisServiceTest, PutsOutsideTheFastPath) {
+  CreateStream("slow", 1);
+  Answer a = Call("PutRecord", R"({"StreamName":"slow","PartitionKey":"k\u00e9","Data":"aGk="})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = Call("PutRecord",
+           R"({"StreamName":"slow","PartitionKey":"a","PartitionKey":"b","Data":"aGk=","Other":1})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = Call("PutRecords", R"({"StreamName":"slow","Records":[{"PartitionKey":"k","Data":"aGk=",)"
+                         R"("ExplicitHashKey":null}]})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = Call("PutRecord", R"({"StreamName":"slow","PartitionKey":"k","Data":"aGl="})");
+  EXPECT_EQ(a.type, "SerializationException");
+  a = Call("PutRecords", R"({"StreamName":"slow","Records":[]})");
+  EXPECT_EQ(a.type, "ValidationException");
+  a = Call("PutRecord", R"({"StreamName":"slow","PartitionKey":"k","Data":"aGk="} x)");
+  EXPECT_EQ(a.type, "SerializationException");
+
+  a = Call("PutRecord", R"({"StreamName":"slow","PartitionKey":"k","Data":"aGk="})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.body, R"({"ShardId":"shardId-000000000000","SequenceNumber":")" +
+                        a.json.Find("SequenceNumber")->string + "\"}");
+  a = Call("PutRecords", R"({"StreamName":"slow","Records":[{"PartitionKey":"k","Data":"aGk="}]})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  EXPECT_EQ(a.body, R"({"FailedRecordCount":0,"Records":[{"SequenceNumber":")" +
+                        a.json.Find("Records")->array[0].Find("SequenceNumber")->string +
+                        R"(","ShardId":"shardId-000000000000"}]})");
+
+  a = Call("GetShardIterator", R"({"StreamName":"slow","ShardId":"shardId-000000000000",)"
+                               R"("ShardIteratorType":"TRIM_HORIZON"})");
+  ASSERT_EQ(a.status, 200) << a.body;
+  a = Call("GetRecords", R"({"ShardIterator":")" + a.json.Find("ShardIterator")->string + "\"}");
+  ASSERT_EQ(a.status, 200) << a.body;
+  const auto& got = a.json.Find("Records")->array;
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0].Find("PartitionKey")->string, "k\xc3\xa9");
+  EXPECT_EQ(got[1].Find("PartitionKey")->string, "b");
+  EXPECT_EQ(got[0].Find("Data")->string, "aGk=");
+  // The direct writer's bytes are JsonWriter's.
+  kinesis::JsonWriter w;
+  w.StartObject();
+  w.Key("Records");
+  w.StartArray();
+  for (const JsonValue& r : got) {
+    w.StartObject();
+    w.Field("SequenceNumber", r.Find("SequenceNumber")->string);
+    w.Key("ApproximateArrivalTimestamp");
+    w.Timestamp(static_cast<int64_t>(std::llround(r.Find("ApproximateArrivalTimestamp")->number *
+                                                  1000.0)));
+    w.Field("Data", r.Find("Data")->string);
+    w.Field("PartitionKey", r.Find("PartitionKey")->string);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("NextShardIterator", a.json.Find("NextShardIterator")->string);
+  w.IntField("MillisBehindLatest", a.json.Find("MillisBehindLatest")->integer);
+  w.EndObject();
+  EXPECT_EQ(a.body, w.str());
 }
 
 TEST_F(KinesisServiceTest, TagsPaging) {

@@ -1,0 +1,39 @@
+// The put fast path: reads a PutRecord or PutRecords body in one pass, in
+// place, and decodes every record's base64 Data into one buffer, so the
+// engine gets string_views and no per-record allocation happens.
+//
+// (Not simdjson On-Demand: with Debian's generic x86-64 build flags its
+// header-only On-Demand compiles to the scalar "fallback" kernel, and a
+// structural pass plus a decode pass costs more than this single pass.)
+//
+// It accepts only the common, clean shape of a request: known members once
+// each, StreamName (no StreamARN / StreamId / SequenceNumberForOrdering),
+// strings of printable ASCII without escapes, valid padded base64, every
+// model constraint met.
+// Anything else returns false and the request takes the general path
+// (JsonValue + CheckTypes + CheckConstraints), which produces AWS's exact
+// error texts. So for every body this path accepts, the general path would
+// have accepted it too and built the same entries.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tidelog/types.h"
+
+namespace tidelog::server::kinesis {
+
+struct FastPut {
+  std::string body;                     // the request body; views point into it
+  std::string data;                     // decoded Data of every record, back to back
+  std::string_view stream;              // StreamName, in `body`
+  std::vector<PutRecordEntry> entries;  // views into `body` and `data`
+};
+
+// `batch`: PutRecords (Records list) rather than PutRecord. On success the
+// body has been moved into out->body. On failure *body is left as it was
+// (its capacity may have grown by the simdjson padding).
+bool ParsePutFast(bool batch, std::string* body, FastPut* out);
+
+}  // namespace tidelog::server::kinesis
