@@ -329,13 +329,15 @@ void HttpConnection::BeginDrain() {
   stop_reading_ = true;
   if (read_state_ == ReadState::kHeader || read_state_ == ReadState::kAwaitContinue) {
     // Waiting for a request not yet received: abandon it. A body being read
-    // belongs to a request in flight and is let finish.
-    error_code ec;
-    if (read_state_ == ReadState::kAwaitContinue) {
-      read_state_ = ReadState::kIdle;
-    } else {
+    // belongs to a request in flight and is let finish. The state changes
+    // now rather than in the cancelled read's handler: on io_uring that
+    // completion may arrive late or, if it races the cancel, not at all,
+    // and an idle connection must close at once (Pump) for the drain to end.
+    if (read_state_ == ReadState::kHeader) {
+      error_code ec;
       socket_->cancel(ec);
     }
+    read_state_ = ReadState::kIdle;
   }
   Pump();
 }
