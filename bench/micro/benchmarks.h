@@ -11,5 +11,7 @@ void RegisterReadBenchmarks(double min_time);
 void ReleaseReadFixtures();
 // PartitionKeyHash, U128 decimal, base64.
 void RegisterHelperBenchmarks();
+// The broker's JSON hot paths: PutRecords parsing, GetRecords encoding.
+void RegisterJsonBenchmarks();
 
 }  // namespace tidelog::bench

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   tidelog::bench::RegisterAppendBenchmarks(io_min_time);
   tidelog::bench::RegisterReadBenchmarks(io_min_time);
   tidelog::bench::RegisterHelperBenchmarks();
+  tidelog::bench::RegisterJsonBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   tidelog::bench::ReleaseReadFixtures();
