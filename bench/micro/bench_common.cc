@@ -143,7 +143,6 @@ rocksdb::Options RawOptions() {
   table.whole_key_filtering = false;
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-  o.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
   o.level_compaction_dynamic_level_bytes = true;
   o.compression = rocksdb::kLZ4Compression;
   o.bottommost_compression = rocksdb::kZSTD;
