@@ -290,11 +290,6 @@ void HttpServer::QuitLoops() {
       l->accept_retry->cancel();
       l->mailbox.StopReading();
       l->work.reset();
-      // Drain is over: end run() now rather than wait for every cancelled
-      // operation's completion (an io_uring cancel racing a completing
-      // operation may never post one). io_context's destructor reaps what
-      // is left.
-      l->ioc->stop();
     });
   }
   for (auto& loop : loops_) {
