@@ -56,15 +56,14 @@ constexpr uint64_t kTen19 = 10000000000000000000ULL;
 // Exactly 19 digits, zero-padded.
 char* WriteDigits19(uint64_t v, char* out) {
   char digits[20];
-  const size_t n = static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), v).ptr - digits);
+  const size_t n =
+      static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), v).ptr - digits);
   std::memset(out, '0', 19 - n);
   std::memcpy(out + 19 - n, digits, n);
   return out + 19;
 }
 
-char* WriteU64(uint64_t v, char* out) {
-  return std::to_chars(out, out + 20, v).ptr;
-}
+char* WriteU64(uint64_t v, char* out) { return std::to_chars(out, out + 20, v).ptr; }
 
 }  // namespace
 

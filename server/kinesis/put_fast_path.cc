@@ -168,8 +168,7 @@ bool RecordMember(Scanner& in, std::string_view key, unsigned* seen, std::string
 }
 
 // Decodes the Data of a record once all its members are read.
-bool FinishRecord(unsigned seen, std::string_view raw_data, char** cursor,
-                  PutRecordEntry* entry) {
+bool FinishRecord(unsigned seen, std::string_view raw_data, char** cursor, PutRecordEntry* entry) {
   if ((seen & (kPartitionKey | kData)) != (kPartitionKey | kData)) return false;
   if (raw_data.size() / 4 * 3 > kMaxDataBytes + 2) return false;
   char* start = *cursor;

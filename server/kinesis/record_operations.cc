@@ -11,8 +11,8 @@
 #include "server/kinesis/model_json.h"
 #include "server/kinesis/operations.h"
 #include "server/kinesis/put_fast_path.h"
-#include "tidelog/base64.h"
 #include "server/kinesis/request_fields.h"
+#include "tidelog/base64.h"
 
 namespace tidelog::server::kinesis {
 namespace {
@@ -172,20 +172,19 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
 void PutFast(Engine& e, std::shared_ptr<FastPut> call, bool batch, Responder done) {
   const std::string_view stream = call->stream;
   const std::span<const PutRecordEntry> entries = call->entries;
-  e.PutRecordsAsync(
-      stream, entries,
-      [call = std::move(call), batch, done = std::move(done)](
-          Status s, std::vector<PutRecordResult> results) mutable {
-        call.reset();  // the engine has copied what it keeps
-        if (!s.ok()) return done(StatusResponse(s));
-        if (batch) return done(JsonResponse(PutRecordsBody(results)));
-        if (results.size() != 1)
-          return done(StatusResponse(
-              Status::Internal("The engine answered a put of one record with " +
-                               std::to_string(results.size()) + " results.")));
-        if (!results[0].status.ok()) return done(StatusResponse(results[0].status));
-        done(JsonResponse(PutRecordBody(results[0])));
-      });
+  e.PutRecordsAsync(stream, entries,
+                    [call = std::move(call), batch, done = std::move(done)](
+                        Status s, std::vector<PutRecordResult> results) mutable {
+                      call.reset();  // the engine has copied what it keeps
+                      if (!s.ok()) return done(StatusResponse(s));
+                      if (batch) return done(JsonResponse(PutRecordsBody(results)));
+                      if (results.size() != 1)
+                        return done(StatusResponse(
+                            Status::Internal("The engine answered a put of one record with " +
+                                             std::to_string(results.size()) + " results.")));
+                      if (!results[0].status.ok()) return done(StatusResponse(results[0].status));
+                      done(JsonResponse(PutRecordBody(results[0])));
+                    });
 }
 
 HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {

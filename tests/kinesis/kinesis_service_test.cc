@@ -248,8 +248,9 @@ TEST_F(KinesisServiceTest, PutsOutsideTheFastPath) {
   CreateStream("slow", 1);
   Answer a = Call("PutRecord", R"({"StreamName":"slow","PartitionKey":"k\u00e9","Data":"aGk="})");
   ASSERT_EQ(a.status, 200) << a.body;
-  a = Call("PutRecord",
-           R"({"StreamName":"slow","PartitionKey":"a","PartitionKey":"b","Data":"aGk=","Other":1})");
+  a = Call(
+      "PutRecord",
+      R"({"StreamName":"slow","PartitionKey":"a","PartitionKey":"b","Data":"aGk=","Other":1})");
   ASSERT_EQ(a.status, 200) << a.body;
   a = Call("PutRecords", R"({"StreamName":"slow","Records":[{"PartitionKey":"k","Data":"aGk=",)"
                          R"("ExplicitHashKey":null}]})");
@@ -290,8 +291,8 @@ TEST_F(KinesisServiceTest, PutsOutsideTheFastPath) {
     w.StartObject();
     w.Field("SequenceNumber", r.Find("SequenceNumber")->string);
     w.Key("ApproximateArrivalTimestamp");
-    w.Timestamp(static_cast<int64_t>(std::llround(r.Find("ApproximateArrivalTimestamp")->number *
-                                                  1000.0)));
+    w.Timestamp(
+        static_cast<int64_t>(std::llround(r.Find("ApproximateArrivalTimestamp")->number * 1000.0)));
     w.Field("Data", r.Find("Data")->string);
     w.Field("PartitionKey", r.Find("PartitionKey")->string);
     w.EndObject();

@@ -69,8 +69,8 @@ TEST(PutFastPathTest, LeavesEverythingUnusualToTheGeneralPath) {
   const std::string ok_record = R"({"PartitionKey":"k","Data":"aGk="})";
   const char* single[] = {
       R"({"StreamName":"s","PartitionKey":"k\u00e9","Data":"aGk="})",  // escape
-      R"({"StreamName":"s","PartitionKey":"ké","Data":"aGk="})",        // non-ASCII
-      R"({"StreamName":"s","PartitionKey":"k","Data":"aG\/="})",        // escape in data
+      R"({"StreamName":"s","PartitionKey":"ké","Data":"aGk="})",       // non-ASCII
+      R"({"StreamName":"s","PartitionKey":"k","Data":"aG\/="})",       // escape in data
       R"({"StreamName":"s","PartitionKey":"a","PartitionKey":"b","Data":"aGk="})",
       R"({"StreamName":"s","PartitionKey":"k","Data":"aGk=","Data":"aGk="})",
       R"({"StreamName":"s","StreamName":"s","PartitionKey":"k","Data":"aGk="})",
@@ -92,11 +92,11 @@ TEST(PutFastPathTest, LeavesEverythingUnusualToTheGeneralPath) {
       R"({"StreamName":"s","PartitionKey":"k","Data":["aGk="]})",
       R"({"StreamName":"bad name","PartitionKey":"k","Data":""})",
       R"({"StreamName":"","PartitionKey":"k","Data":""})",
-      R"({"StreamName":"s","PartitionKey":"k","Data":"aGk"})",     // length % 4
-      R"({"StreamName":"s","PartitionKey":"k","Data":"a!k="})",    // alphabet
-      R"({"StreamName":"s","PartitionKey":"k","Data":"a=k="})",    // '=' inside
-      R"({"StreamName":"s","PartitionKey":"k","Data":"aGl="})",    // padding bits
-      R"({"StreamName":"s","PartitionKey":"k","Data":"aR=="})",    // padding bits
+      R"({"StreamName":"s","PartitionKey":"k","Data":"aGk"})",   // length % 4
+      R"({"StreamName":"s","PartitionKey":"k","Data":"a!k="})",  // alphabet
+      R"({"StreamName":"s","PartitionKey":"k","Data":"a=k="})",  // '=' inside
+      R"({"StreamName":"s","PartitionKey":"k","Data":"aGl="})",  // padding bits
+      R"({"StreamName":"s","PartitionKey":"k","Data":"aR=="})",  // padding bits
       R"({"StreamName":"s","PartitionKey":"k","Data":"===="})",
       R"({"StreamName":"s","PartitionKey":"k","Data":"","ExplicitHashKey":"01"})",
       R"({"StreamName":"s","PartitionKey":"k","Data":"",)"
@@ -112,18 +112,16 @@ TEST(PutFastPathTest, LeavesEverythingUnusualToTheGeneralPath) {
   }
   EXPECT_FALSE([] {
     FastPut p;
-    return Parse(false,
-                 R"({"StreamName":"s","PartitionKey":")" + std::string(257, 'k') +
-                     R"(","Data":""})",
-                 &p);
+    return Parse(
+        false, R"({"StreamName":"s","PartitionKey":")" + std::string(257, 'k') + R"(","Data":""})",
+        &p);
   }());
 
   const std::string batches[] = {
       R"({"StreamName":"s","Records":[]})",
       R"({"StreamName":"s"})",
       R"({"Records":[)" + ok_record + "]}",
-      R"({"StreamName":"s","Records":[)" + ok_record + "]," + R"("Records":[)" + ok_record +
-          "]}",
+      R"({"StreamName":"s","Records":[)" + ok_record + "]," + R"("Records":[)" + ok_record + "]}",
       R"({"StreamName":"s","Records":[)" + ok_record + ",]}",
       R"({"StreamName":"s","Records":[)" + ok_record + ",null]}",
       R"({"StreamName":"s","Records":[{"PartitionKey":"k","Data":"aGk=","StreamName":"s"}]})",
@@ -144,21 +142,25 @@ TEST(PutFastPathTest, LeavesEverythingUnusualToTheGeneralPath) {
 TEST(PutFastPathTest, OversizedDataIsLeftToTheGeneralPath) {
   FastPut p;
   const std::string mib(1048576, 'x');
-  EXPECT_TRUE(Parse(false,
-                    R"({"StreamName":"s","PartitionKey":"k","Data":")" + Base64Encode(mib) +
-                        "\"}",
-                    &p));
+  EXPECT_TRUE(Parse(
+      false, R"({"StreamName":"s","PartitionKey":"k","Data":")" + Base64Encode(mib) + "\"}", &p));
   FastPut q;
-  EXPECT_FALSE(Parse(false,
-                     R"({"StreamName":"s","PartitionKey":"k","Data":")" +
-                         Base64Encode(mib + "x") + "\"}",
-                     &q));
+  EXPECT_FALSE(Parse(
+      false, R"({"StreamName":"s","PartitionKey":"k","Data":")" + Base64Encode(mib + "x") + "\"}",
+      &q));
 }
 
 TEST(DirectJsonWriterTest, MatchesTheEngineFormatters) {
   std::mt19937_64 rng(11);
-  std::vector<u128> values = {0, 9, 10, 99, 100, kMaxHashKey, kMaxHashKey - 1,
-                              static_cast<u128>(1) << 64, (static_cast<u128>(1) << 64) - 1,
+  std::vector<u128> values = {0,
+                              9,
+                              10,
+                              99,
+                              100,
+                              kMaxHashKey,
+                              kMaxHashKey - 1,
+                              static_cast<u128>(1) << 64,
+                              (static_cast<u128>(1) << 64) - 1,
                               static_cast<u128>(10000000000000000000ULL),
                               static_cast<u128>(10000000000000000000ULL) - 1};
   u128 p10 = 1;
