@@ -70,6 +70,7 @@ void HttpConnection::ReadHeader() {
   parser_->header_limit(static_cast<uint32_t>(options_.max_header_bytes));
   parser_->body_limit(static_cast<uint64_t>(options_.max_body_bytes));
   read_state_ = ReadState::kHeader;
+  ++ops_in_flight_;
   http::async_read_header(
       *socket_, read_buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
@@ -77,7 +78,11 @@ void HttpConnection::ReadHeader() {
 
 void HttpConnection::OnHeader(error_code ec) {
   read_state_ = ReadState::kIdle;
-  if (closed_) return;
+  if (!OperationDone()) return;
+  if (lingering_) {
+    ReadAndDiscard();
+    return;
+  }
   if (ec) {
     OnReadError(ec);
     return;
@@ -104,10 +109,11 @@ void HttpConnection::OnHeader(error_code ec) {
 
 void HttpConnection::WriteContinueThenReadBody() {
   writing_ = true;
+  ++ops_in_flight_;
   asio::async_write(*socket_, asio::buffer(kContinue.data(), kContinue.size()),
                     [self = shared_from_this()](error_code ec, size_t) {
                       self->writing_ = false;
-                      if (self->closed_) return;
+                      if (!self->OperationDone()) return;
                       if (ec) {
                         self->Close();
                         return;
@@ -118,13 +124,18 @@ void HttpConnection::WriteContinueThenReadBody() {
 
 void HttpConnection::ReadBody() {
   read_state_ = ReadState::kBody;
+  ++ops_in_flight_;
   http::async_read(*socket_, read_buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
 }
 
 void HttpConnection::OnBody(error_code ec) {
   read_state_ = ReadState::kIdle;
-  if (closed_) return;
+  if (!OperationDone()) return;
+  if (lingering_) {
+    ReadAndDiscard();
+    return;
+  }
   if (ec) {
     OnReadError(ec);
     return;
@@ -142,7 +153,7 @@ void HttpConnection::OnReadError(error_code ec) {
              ec != http::error::end_of_stream && ec != http::error::partial_message) {
     EnqueueErrorAndClose(400);  // malformed request
   } else {
-    // EOF, reset, or cancelled by a drain: no more requests. Answer the ones
+    // EOF (also after a drain's shutdown) or reset: no more requests. Answer the ones
     // in flight, then close.
     stop_reading_ = true;
     Pump();
@@ -262,6 +273,7 @@ void HttpConnection::Pump() {
 
   if (count > 0) {
     writing_ = true;
+    ++ops_in_flight_;
     asio::async_write(
         *socket_, write_buffers_,
         [self = shared_from_this(), count](error_code ec, size_t) { self->OnWritten(ec, count); });
@@ -277,7 +289,7 @@ void HttpConnection::Pump() {
 
 void HttpConnection::OnWritten(error_code ec, size_t slots_written) {
   writing_ = false;
-  if (closed_) return;
+  if (!OperationDone()) return;
   if (ec) {
     Close();
     return;
@@ -305,18 +317,19 @@ void HttpConnection::StartLinger() {
   linger_deadline_ms_ = SteadyNowMillis() + options_.linger_timeout_ms;
   error_code ec;
   socket_->shutdown(asio::ip::tcp::socket::shutdown_send, ec);
-  if (read_state_ != ReadState::kIdle) {
-    socket_->cancel(ec);  // a read may be in progress; its handler sees lingering_
-  }
   read_buffer_.clear();
   discard_buffer_ = std::make_unique<char[]>(kDiscardBufferBytes);
+  // A read still in progress is not cancelled (see http_loop.h): its handler
+  // sees lingering_ and starts discarding.
+  if (read_state_ == ReadState::kHeader || read_state_ == ReadState::kBody) return;
   ReadAndDiscard();
 }
 
 void HttpConnection::ReadAndDiscard() {
+  ++ops_in_flight_;
   socket_->async_read_some(asio::buffer(discard_buffer_.get(), kDiscardBufferBytes),
                            [self = shared_from_this()](error_code ec, size_t) {
-                             if (self->closed_) return;
+                             if (!self->OperationDone()) return;
                              if (ec) {
                                self->Close();
                                return;
@@ -329,13 +342,14 @@ void HttpConnection::BeginDrain() {
   stop_reading_ = true;
   if (read_state_ == ReadState::kHeader || read_state_ == ReadState::kAwaitContinue) {
     // Waiting for a request not yet received: abandon it. A body being read
-    // belongs to a request in flight and is let finish. The state changes
-    // now rather than in the cancelled read's handler: on io_uring that
-    // completion may arrive late or, if it races the cancel, not at all,
-    // and an idle connection must close at once (Pump) for the drain to end.
+    // belongs to a request in flight and is let finish. Shutting the read
+    // side down ends the pending read with EOF (never cancel; see
+    // http_loop.h) while responses can still be written. The state changes
+    // now rather than in that read's handler, so an idle connection closes at
+    // once (Pump); the socket itself closes after the handler (Close()).
     if (read_state_ == ReadState::kHeader) {
       error_code ec;
-      socket_->cancel(ec);
+      socket_->shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
     }
     read_state_ = ReadState::kIdle;
   }
@@ -356,14 +370,27 @@ void HttpConnection::OnTick(int64_t now_ms) {
 void HttpConnection::Close() {
   if (closed_) return;
   closed_ = true;
+  // shutdown() ends any read or write in progress (never cancel; see
+  // http_loop.h). Its buffers are members, alive until its handler, which
+  // holds a reference, has run; the last such handler closes the socket.
   error_code ec;
   socket_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  socket_->close(ec);
-  // Buffers of a cancelled read or write stay alive (members) until its
-  // handler, which holds a reference, has run.
-  socket_.reset();
+  if (ops_in_flight_ == 0) CloseSocket();
   loop_->connections.erase(this);
   loop_->server->OnConnectionCountChanged();
+}
+
+bool HttpConnection::OperationDone() {
+  --ops_in_flight_;
+  if (!closed_) return true;
+  if (ops_in_flight_ == 0) CloseSocket();
+  return false;
+}
+
+void HttpConnection::CloseSocket() {
+  error_code ec;
+  socket_->close(ec);
+  socket_.reset();
 }
 
 }  // namespace tidelog::server

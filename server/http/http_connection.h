@@ -21,7 +21,8 @@ namespace tidelog::server {
 
 // Owned by shared_ptr: pending async operations and outstanding Responders
 // hold references. Every member function except Complete() runs on the
-// owning loop's thread. The socket is destroyed in Close(), on that thread, so
+// owning loop's thread. The socket is destroyed on that thread, by Close() or
+// by the last handler of an operation Close() ended (see http_loop.h), so
 // a connection outliving its loop never touches Asio.
 class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
  public:
@@ -66,6 +67,10 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void StartLinger();
   void ReadAndDiscard();
   std::string SerializeHead(Slot& slot, bool close);
+  // First thing in every completion handler. False once closed (the caller
+  // returns); the last handler after Close() closes the socket.
+  bool OperationDone();
+  void CloseSocket();
 
   HttpServer::Loop* const loop_;
   const HttpServerOptions& options_;
@@ -90,6 +95,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   std::unique_ptr<char[]> discard_buffer_;
 
   int64_t last_activity_ms_;
+  int ops_in_flight_ = 0;  // initiated operations whose handler has not run
   bool closed_ = false;
 };
 

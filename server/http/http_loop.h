@@ -27,6 +27,20 @@ class HttpConnection;
 // as it exits. The kernel registers the creator and every submitter of a ring
 // with it, and ring teardown signals each of them (task work: EINTR in their
 // timed system calls), so no other thread may create, use or destroy these.
+//
+// Nothing here ever cancels an Asio I/O operation, directly (cancel()) or by
+// closing or releasing an object with an operation pending. Asio 1.26 (Boost
+// 1.81; fixed in 1.27, chriskohlhoff/asio#1215) prepares IORING_OP_ASYNC_CANCEL
+// without setting the SQE's user_data, so the cancel's completion is handed to
+// whatever operation queue last used that SQE slot: another connection's read
+// completes with a made-up result, or a queue is linked twice into the
+// scheduler's list and handlers are lost (a loop that never runs out of work).
+// Pending operations are ended by the kernel instead: shutdown() on a socket
+// or listener completes its reads, writes and accepts, a write to the eventfd
+// completes the mailbox's read, and the object is closed once its last
+// handler has run (see StopAccepting(), HttpConnection::Close() and
+// LoopMailbox::StopReading()). Timers do not use IORING_OP_ASYNC_CANCEL and
+// are cancelled as usual.
 struct HttpServer::Loop {
   explicit Loop(HttpServer* owner) : server(owner) {}
   ~Loop() { DestroyIo(); }
@@ -55,7 +69,9 @@ struct HttpServer::Loop {
   std::optional<asio::steady_timer> accept_retry;   // back-off after EMFILE and the like
   LoopMailbox mailbox;                              // the only way other threads reach this loop
   std::thread thread;
-  asio::ip::tcp::endpoint bound;  // the acceptor's address, once bound
+  asio::ip::tcp::endpoint bound;   // the acceptor's address, once bound
+  bool accept_in_flight = false;   // an async_accept is in the kernel
+  bool accepting_stopped = false;  // the acceptor is closed or closes on its handler
 
   // Loop thread only. A connection is registered from Start() until Close().
   std::unordered_set<HttpConnection*> connections;

@@ -88,11 +88,30 @@ bool OpenAcceptor(tcp::acceptor* acceptor, const tcp::endpoint& endpoint, bool r
   }
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  // Non-blocking, so Asio waits with IORING_OP_POLL_ADD and then accepts: a
+  // poll ends when StopAccepting() shuts the listener down, whereas an
+  // IORING_OP_ACCEPT on a blocking listener may sit in an io-wq worker
+  // blocked in accept().
+  if (!ec) acceptor->non_blocking(true, ec);
   if (ec) {
     *error = "cannot listen on " + FormatEndpoint(endpoint) + ": " + ec.message();
     return false;
   }
   return true;
+}
+
+// Loop thread. Closes the listener, at once or, if an accept is pending, in
+// its handler once shutdown() has ended it (see http_loop.h).
+void StopAccepting(HttpServer::Loop* loop) {
+  loop->accepting_stopped = true;
+  loop->accept_retry->cancel();
+  if (!loop->acceptor || !loop->acceptor->is_open()) return;
+  if (loop->accept_in_flight) {
+    ::shutdown(loop->acceptor->native_handle(), SHUT_RDWR);
+  } else {
+    error_code ec;
+    loop->acceptor->close(ec);
+  }
 }
 
 void ScheduleTick(HttpServer::Loop* loop) {
@@ -214,18 +233,20 @@ void HttpServer::AcceptNext(Loop* loop) {
     target = loops_[next_loop_].get();
     next_loop_ = (next_loop_ + 1) % loops_.size();
   }
+  loop->accept_in_flight = true;
   loop->acceptor->async_accept([this, loop, target](error_code ec, tcp::socket socket) {
-    if (ec == asio::error::operation_aborted || loop->stopping || !loop->acceptor ||
-        !loop->acceptor->is_open()) {
+    loop->accept_in_flight = false;
+    if (loop->accepting_stopped) {
+      // A connection accepted as the stop raced in is closed with `socket`.
+      error_code close_ec;
+      loop->acceptor->close(close_ec);
       return;
     }
     if (ec) {
       // EMFILE and the like: back off instead of spinning.
       loop->accept_retry->expires_after(kAcceptRetryDelay);
       loop->accept_retry->async_wait([this, loop](error_code wait_ec) {
-        if (!wait_ec && !loop->stopping && loop->acceptor && loop->acceptor->is_open()) {
-          AcceptNext(loop);
-        }
+        if (!wait_ec && !loop->accepting_stopped) AcceptNext(loop);
       });
       return;
     }
@@ -261,9 +282,7 @@ void HttpServer::Stop() {
   for (auto& loop : loops_) {
     Loop* l = loop.get();
     l->mailbox.Post([l] {
-      error_code ec;
-      if (l->acceptor) l->acceptor->close(ec);
-      l->accept_retry->cancel();
+      StopAccepting(l);
       l->draining = true;
       std::vector<HttpConnection*> connections(l->connections.begin(), l->connections.end());
       for (HttpConnection* c : connections) c->BeginDrain();
@@ -282,12 +301,10 @@ void HttpServer::QuitLoops() {
     Loop* l = loop.get();
     l->mailbox.Post([l] {
       l->stopping = true;
-      error_code ec;
-      if (l->acceptor) l->acceptor->close(ec);
+      StopAccepting(l);
       std::vector<HttpConnection*> connections(l->connections.begin(), l->connections.end());
       for (HttpConnection* c : connections) c->Close();
       l->tick->cancel();
-      l->accept_retry->cancel();
       l->mailbox.StopReading();
       l->work.reset();
     });

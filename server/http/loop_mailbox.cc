@@ -78,12 +78,10 @@ void LoopMailbox::RunQueued() {
 
 void LoopMailbox::StopReading() {
   reading_ = false;
-  boost::system::error_code ec;
-  if (wakeup_) wakeup_->cancel(ec);
-  // The eventfd is blocking, so io_uring runs the pending read on an io-wq
-  // worker, where IORING_OP_ASYNC_CANCEL cannot interrupt it: the read ends
-  // only when the counter is written. Write once so it completes (its handler
-  // sees !reading_ and stops) and the io_context can run out of work.
+  // The pending read is ended by writing the counter, never cancelled (see
+  // http_loop.h; the eventfd is blocking, so the read may also sit in an
+  // io-wq worker that a cancel cannot interrupt). Its handler sees !reading_
+  // and stops, and the io_context can run out of work.
   const uint64_t one = 1;
   while (::write(wakeup_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
   }

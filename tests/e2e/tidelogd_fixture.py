@@ -24,6 +24,7 @@ import botocore.config
 from botocore.exceptions import ClientError
 
 TIDELOGD = None  # set by main() from --tidelogd
+LOAD_TOOL = None  # set by main() from --load (bench/load/tidelog_load), if given
 START_TIMEOUT_S = 30
 STOP_TIMEOUT_S = 60
 REGION = "us-east-1"
@@ -32,12 +33,15 @@ POLL_INTERVAL_S = 0.01
 
 
 def main():
-    """Parses --tidelogd PATH, then runs the unittest main with the rest."""
-    global TIDELOGD
+    """Parses --tidelogd PATH [--load PATH], then runs the unittest main with
+    the rest."""
+    global TIDELOGD, LOAD_TOOL
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--tidelogd", required=True)
+    parser.add_argument("--load")
     args, rest = parser.parse_known_args()
     TIDELOGD = os.path.abspath(args.tidelogd)
+    LOAD_TOOL = os.path.abspath(args.load) if args.load else None
     unittest.main(argv=[sys.argv[0]] + rest, verbosity=2)
 
 
