@@ -8,6 +8,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
 
+#include <cassert>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -21,6 +22,10 @@ namespace tidelog::storage {
 namespace {
 
 constexpr char kMetaCf[] = "meta";
+// In the default column family. Format 2: chunked records (record_chunk.h).
+// Format 1 (one record per key, before chunks) had no marker.
+constexpr char kFormatKey[] = "tidelog.storage.format";
+constexpr char kFormatVersion[] = "2";
 
 }  // namespace
 
@@ -51,13 +56,43 @@ bool Segment::ParseName(const std::string& name, int64_t* start_ms, int64_t* end
 
 // ---- LogBatch --------------------------------------------------------------
 
-void LogBatch::PutRecord(const Segment& segment, uint64_t shard, uint64_t seq,
+void LogBatch::PutRecord(const std::shared_ptr<Segment>& segment, uint64_t shard, uint64_t seq,
                          std::string_view value) {
-  RecordKey key(shard, seq);
+  OpenChunk& open = open_[shard];
+  assert(open.chunk.empty() || seq > open.chunk.last_seq());
+  if (open.segment != segment) {
+    if (!open.chunk.empty()) SealChunk(shard, &open);
+    open.segment = segment;
+  }
+  const size_t before = open.chunk.size_bytes();
+  open.chunk.Add(seq, value);
+  open_bytes_ += open.chunk.size_bytes() - before;
+  if (open.chunk.size_bytes() >= kChunkTargetBytes) SealChunk(shard, &open);
+}
+
+void LogBatch::SealChunk(uint64_t shard, OpenChunk* open) {
+  RecordKey key(shard, open->chunk.last_seq());
+  std::string_view value = open->chunk.Finish();
   batch_
-      .Put(segment.handle(), rocksdb::Slice(key.bytes, kRecordKeySize),
+      .Put(open->segment->handle(), rocksdb::Slice(key.bytes, kRecordKeySize),
            rocksdb::Slice(value.data(), value.size()))
       .PermitUncheckedError();
+  open_bytes_ -= open->chunk.size_bytes() - ChunkBuilder().size_bytes();
+  open->chunk.Reset();
+}
+
+void LogBatch::Seal() {
+  for (auto& [shard, open] : open_) {
+    if (!open.chunk.empty()) SealChunk(shard, &open);
+  }
+  open_.clear();
+  open_bytes_ = 0;
+}
+
+void LogBatch::Clear() {
+  batch_.Clear();
+  open_.clear();
+  open_bytes_ = 0;
 }
 
 void LogBatch::PutMeta(std::string_view key, std::string_view value) {
@@ -153,8 +188,37 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
       raw->DestroyColumnFamilyHandle(handles[i]).PermitUncheckedError();
     }
   }
+  s = store->CheckFormat();
+  if (!s.ok()) return s;
   *out = std::move(store);
   return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::CheckFormat() {
+  std::string version;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), default_cf_, kFormatKey, &version);
+  if (s.ok()) {
+    if (version == kFormatVersion) return s;
+    return rocksdb::Status::InvalidArgument(dir_ + " holds Tidelog storage format " + version +
+                                            "; this build reads format " + kFormatVersion +
+                                            " only");
+  }
+  if (!s.IsNotFound()) return s;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
+  it->SeekToFirst();
+  if (!it->status().ok()) return it->status();
+  if (it->Valid() || !segments_.empty()) {
+    return rocksdb::Status::InvalidArgument(
+        dir_ +
+        " holds Tidelog storage format 1 (one record per key, from before record "
+        "chunks); this build reads format " +
+        std::string(kFormatVersion) + " only");
+  }
+  s = db_->Put(rocksdb::WriteOptions(), default_cf_, kFormatKey, kFormatVersion);
+  // Flushed at once: nothing else is written to this column family, and an
+  // unflushed memtable here would keep every later WAL file on disk.
+  if (s.ok()) s = db_->Flush(rocksdb::FlushOptions(), default_cf_);
+  return s;
 }
 
 LogStore::~LogStore() {
@@ -218,6 +282,7 @@ rocksdb::Status LogStore::SegmentFor(int64_t ms, int64_t window_ms,
 }
 
 rocksdb::Status LogStore::Write(LogBatch* batch, bool sync) {
+  batch->Seal();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
   return db_->Write(wo, batch->raw());
@@ -238,10 +303,10 @@ std::vector<std::shared_ptr<Segment>> LogStore::SegmentsOverlapping(int64_t from
 rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upto,
                                     const RecordVisitor& visit) {
   if (after >= upto) return rocksdb::Status::OK();
-  RecordKey lower(shard, after + 1);
-  // Exclusive upper bound: (shard, upto + 1), or the next shard's first key.
-  RecordKey upper = upto == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0)
-                                                                 : RecordKey(shard, upto + 1);
+  // Chunks are keyed by their last seq: the first one that can hold after + 1
+  // is the first key >= (shard, after + 1), and a chunk holding upto may have
+  // a larger key, so the scan ends at the shard's end or at a seq > upto.
+  RecordKey lower(shard, after + 1), upper(shard + 1, 0);
   rocksdb::Slice lo(lower.bytes, kRecordKeySize), hi(upper.bytes, kRecordKeySize);
   for (const auto& segment : SegmentsOverlapping(SeqMillis(after + 1), SeqMillis(upto))) {
     rocksdb::ReadOptions ro;
@@ -250,10 +315,16 @@ rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upt
     ro.prefix_same_as_start = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, segment->handle()));
     for (it->Seek(lo); it->Valid(); it->Next()) {
-      rocksdb::Slice k = it->key(), v = it->value();
-      if (!visit(RecordKeySeq(std::string_view(k.data(), k.size())),
-                 std::string_view(v.data(), v.size()))) {
-        return rocksdb::Status::OK();
+      rocksdb::Slice v = it->value();
+      switch (WalkChunk(std::string_view(v.data(), v.size()), after, upto, visit)) {
+        case ChunkWalk::kEnd:
+          break;
+        case ChunkWalk::kStopped:
+          return rocksdb::Status::OK();
+        case ChunkWalk::kCorrupt:
+          return rocksdb::Status::Corruption("malformed record chunk of shard " +
+                                             std::to_string(shard) + " in " +
+                                             Segment::Name(segment->start_ms(), segment->end_ms()));
       }
     }
     if (!it->status().ok()) return it->status();

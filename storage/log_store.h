@@ -5,10 +5,13 @@
 //   written in the same WriteBatch as the records it describes.
 // - "seg-<start>-<end>" column families, one per time window [start, end) ms:
 //   a record with sequence s lives in the segment covering SeqMillis(s),
-//   under key shard ‖ s. A shard's records therefore appear in sequence order
-//   when segments are visited in time order, and retention drops whole
-//   segments. The number of segments is bounded by retention / window, never
-//   by the shard count.
+//   inside a chunk (record_chunk.h) of that shard's consecutive records of
+//   one group commit, under key shard ‖ seq of the chunk's last record. A
+//   shard's records therefore appear in sequence order when segments are
+//   visited in time order, and retention drops whole segments. The number of
+//   segments is bounded by retention / window, never by the shard count.
+// - The default column family holds the storage format version; a directory
+//   of another format is refused, never misread.
 //
 // Thread-safety: reads and metadata lookups from any thread. SegmentFor() and
 // Write() are called by one writer thread (the GroupCommitter); retention calls
@@ -25,7 +28,10 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
+
+#include "storage/record_chunk.h"
 
 namespace tidelog::storage {
 
@@ -62,20 +68,40 @@ class Segment {
 };
 
 // Records and metadata that commit atomically in one RocksDB WriteBatch.
+// A shard's records are packed into chunks as they come; a chunk enters the
+// WriteBatch when it reaches kChunkTargetBytes, when the shard's next record
+// belongs to another segment, and at Seal() (LogStore::Write calls it).
 class LogBatch {
  public:
+  // A chunk is sealed once it holds at least this many bytes: large enough
+  // that the memtable sees one entry per few hundred small records, small
+  // enough that a read of a few records loads little else.
+  static constexpr size_t kChunkTargetBytes = 32 << 10;
+
   explicit LogBatch(rocksdb::ColumnFamilyHandle* meta) : meta_(meta) {}
-  void PutRecord(const Segment& segment, uint64_t shard, uint64_t seq, std::string_view value);
+  // `seq` must exceed every seq put for `shard` before, in any batch.
+  void PutRecord(const std::shared_ptr<Segment>& segment, uint64_t shard, uint64_t seq,
+                 std::string_view value);
   void PutMeta(std::string_view key, std::string_view value);
   void DeleteMeta(std::string_view key);
-  size_t ByteSize() const { return batch_.GetDataSize(); }
-  bool empty() const { return batch_.Count() == 0; }
-  void Clear() { batch_.Clear(); }
+  size_t ByteSize() const { return batch_.GetDataSize() + open_bytes_; }
+  bool empty() const { return batch_.Count() == 0 && open_.empty(); }
+  void Clear();
+  // Moves every open chunk into the WriteBatch.
+  void Seal();
   rocksdb::WriteBatch* raw() { return &batch_; }
 
  private:
+  struct OpenChunk {
+    std::shared_ptr<Segment> segment;
+    ChunkBuilder chunk;
+  };
+  void SealChunk(uint64_t shard, OpenChunk* open);
+
   rocksdb::ColumnFamilyHandle* meta_;
   rocksdb::WriteBatch batch_;
+  std::unordered_map<uint64_t, OpenChunk> open_;  // by shard
+  size_t open_bytes_ = 0;
 };
 
 // Called for each record in sequence order; return false to stop.
@@ -103,6 +129,7 @@ class LogStore {
 
   // ---- Reads ----
   // Visits the records of `shard` with after < seq <= upto, in order.
+  // Corruption if a stored chunk is malformed.
   rocksdb::Status ReadShard(uint64_t shard, uint64_t after, uint64_t upto,
                             const RecordVisitor& visit);
   // The largest seq stored for `shard` (0 if none).
@@ -111,9 +138,11 @@ class LogStore {
   // ---- Retention and reclaim ----
   // Drops every segment whose window ends at or before cutoff_ms.
   rocksdb::Status DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped);
-  // Deletes the records of `shard` with from <= seq < to (to == UINT64_MAX:
-  // to the end of the shard) in every segment that may hold them, and queues
-  // those ranges for CompactPending().
+  // Deletes the chunks of `shard` whose last seq is in [from, to) (to ==
+  // UINT64_MAX: to the end of the shard) in every segment that may hold them,
+  // and queues those ranges for CompactPending(). A chunk straddling `to`
+  // stays whole: callers keep reading from `to` on (ReadShard's `after`), and
+  // a later call with from = this `to` deletes it.
   rocksdb::Status DeleteShardRange(uint64_t shard, uint64_t from, uint64_t to);
   // Frees the disk of the ranges deleted since the last call: removes SST files
   // entirely inside them and compacts the partly covered ones.
@@ -131,6 +160,8 @@ class LogStore {
 
  private:
   LogStore() = default;
+  // Refuses a directory of another storage format; marks a new one.
+  rocksdb::Status CheckFormat();
   rocksdb::ColumnFamilyOptions SegmentOptions() const;
   std::vector<std::shared_ptr<Segment>> SegmentsOverlapping(int64_t from_ms, int64_t to_ms);
 

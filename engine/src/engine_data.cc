@@ -133,7 +133,7 @@ class AppendJob final : public storage::CommitJob {
       shard->last_seq = seq;
       char* value = records_.value(r);
       flatbuffers::GetMutableRoot<storage::fb::Record>(value)->mutate_arrival_ms(ms);
-      batch->PutRecord(*segment, shard->uid, seq, std::string_view(value, r.size));
+      batch->PutRecord(segment, shard->uid, seq, std::string_view(value, r.size));
       results_[i].shard_index = shard->index;
       results_[i].sequence_number = ExternalSeq(seq, shard->index);
       Touch(*s, shard, seq);

@@ -1,11 +1,14 @@
 // LogStore: big-endian key order, time-window segments bounded by time not by
-// shard count, cross-segment reads in sequence order, reopen, and disk reclaim.
+// shard count, cross-segment reads in sequence order, record chunks, the
+// storage format marker, reopen, and disk reclaim.
 #include "storage/log_store.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/db.h>
 
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <random>
 
 #include "storage/keys.h"
@@ -37,7 +40,7 @@ class LogStoreTest : public ::testing::Test {
     std::shared_ptr<Segment> seg;
     ASSERT_TRUE(store_->SegmentFor(SeqMillis(seq), window, &seg).ok());
     LogBatch b = store_->NewBatch();
-    b.PutRecord(*seg, shard, seq, value);
+    b.PutRecord(seg, shard, seq, value);
     ASSERT_TRUE(store_->Write(&b, false).ok());
   }
   std::vector<std::pair<uint64_t, std::string>> ReadAll(uint64_t shard, uint64_t after = 0,
@@ -158,6 +161,131 @@ TEST_F(LogStoreTest, DeleteShardRangeReclaimsOnlyThatShard) {
   EXPECT_TRUE(ReadAll(1).empty());
   EXPECT_EQ(ReadAll(2).size(), 3000u);
   EXPECT_LT(after, before * 3 / 4) << "before=" << before << " after=" << after;
+}
+
+TEST_F(LogStoreTest, OneBatchPacksShardsIntoChunksReadFromAnyPoint) {
+  // One group: 3 shards interleaved, ~3,000 records of 100 B each, crossing a
+  // segment boundary (window 1 s) and kChunkTargetBytes several times.
+  const int64_t window = 1'000;
+  std::map<uint64_t, std::vector<std::pair<uint64_t, std::string>>> want;
+  LogBatch b = store_->NewBatch();
+  std::shared_ptr<Segment> seg;
+  for (int i = 0; i < 3000; ++i) {
+    const uint64_t shard = 1 + static_cast<uint64_t>(i % 3);
+    const uint64_t seq = MakeSeq(1'900 + i / 15, static_cast<uint64_t>(i));
+    rocksdb::Status s = store_->SegmentFor(SeqMillis(seq), window, &seg);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::string value = std::to_string(i) + std::string(100, 'v');
+    b.PutRecord(seg, shard, seq, value);
+    want[shard].emplace_back(seq, value);
+  }
+  EXPECT_GT(b.ByteSize(), 3000u * 100);
+  ASSERT_TRUE(store_->Write(&b, true).ok());
+  b.Clear();
+  EXPECT_TRUE(b.empty());
+  seg.reset();  // segments must not outlive the store (Reopen below)
+  EXPECT_EQ(store_->SegmentCount(), 2u);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& [shard, recs] : want) {
+      EXPECT_EQ(ReadAll(shard), recs);
+      // From inside a chunk, up to inside another one.
+      auto mid = ReadAll(shard, recs[123].first, recs[777].first);
+      ASSERT_EQ(mid.size(), 777u - 123u);
+      EXPECT_EQ(mid.front(), recs[124]);
+      EXPECT_EQ(mid.back(), recs[777]);
+      uint64_t last = 0;
+      ASSERT_TRUE(store_->LastSeq(shard, &last).ok());
+      EXPECT_EQ(last, recs.back().first);
+      // A visitor that stops after 5 records sees exactly 5.
+      int seen = 0;
+      ASSERT_TRUE(store_
+                      ->ReadShard(shard, recs[10].first, UINT64_MAX,
+                                  [&](uint64_t, std::string_view) { return ++seen < 5; })
+                      .ok());
+      EXPECT_EQ(seen, 5);
+    }
+    ASSERT_TRUE(store_->Flush().ok());
+    Reopen();  // the same from SST files
+  }
+}
+
+TEST_F(LogStoreTest, DeleteShardRangeKeepsAChunkStraddlingTheEnd) {
+  LogBatch b = store_->NewBatch();
+  std::shared_ptr<Segment> seg;
+  ASSERT_TRUE(store_->SegmentFor(5'000, 60'000, &seg).ok());
+  for (uint64_t i = 1; i <= 10; ++i)
+    b.PutRecord(seg, 4, MakeSeq(5'000, i), "r" + std::to_string(i));
+  ASSERT_TRUE(store_->Write(&b, false).ok());
+  seg.reset();
+  for (uint64_t i = 11; i <= 20; ++i) Append(4, MakeSeq(5'000, i), "r" + std::to_string(i), 60'000);
+  // Trim below record 5: the first chunk (1..10) straddles it and stays; a
+  // reader starting at 5 sees 5..20.
+  ASSERT_TRUE(store_->DeleteShardRange(4, 0, MakeSeq(5'000, 5)).ok());
+  EXPECT_EQ(ReadAll(4, MakeSeq(5'000, 4)).size(), 16u);
+  // Trim below record 15: the first chunk is gone, and so is 11..14.
+  ASSERT_TRUE(store_->DeleteShardRange(4, MakeSeq(5'000, 5), MakeSeq(5'000, 15)).ok());
+  auto rest = ReadAll(4);
+  ASSERT_EQ(rest.size(), 6u);
+  EXPECT_EQ(rest.front().second, "r15");
+}
+
+TEST_F(LogStoreTest, MalformedChunkIsReportedNotMisread) {
+  Append(6, MakeSeq(3'000, 0), "good", 60'000);
+  std::shared_ptr<Segment> seg;
+  ASSERT_TRUE(store_->SegmentFor(3'000, 60'000, &seg).ok());
+  LogBatch b = store_->NewBatch();
+  RecordKey key(6, MakeSeq(3'000, 9));
+  ASSERT_TRUE(
+      b.raw()->Put(seg->handle(), rocksdb::Slice(key.bytes, kRecordKeySize), "garbage").ok());
+  ASSERT_TRUE(store_->Write(&b, false).ok());
+  seg.reset();
+  std::vector<std::string> got;
+  rocksdb::Status s = store_->ReadShard(6, 0, UINT64_MAX, [&](uint64_t, std::string_view v) {
+    got.emplace_back(v);
+    return true;
+  });
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_EQ(got, std::vector<std::string>{"good"});
+}
+
+TEST_F(LogStoreTest, RefusesAnotherStorageFormat) {
+  store_.reset();
+  {  // A format-1 directory: a segment column family and no format marker.
+    std::filesystem::remove_all(dir_);
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(o, dir_.string(), &db).ok());
+    rocksdb::ColumnFamilyHandle* cf = nullptr;
+    ASSERT_TRUE(
+        db->CreateColumnFamily(rocksdb::ColumnFamilyOptions(o), Segment::Name(0, 3'600'000), &cf)
+            .ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), cf, RecordKey(1, 1).view(), "old").ok());
+    ASSERT_TRUE(db->DestroyColumnFamilyHandle(cf).ok());
+    delete db;
+  }
+  LogStoreOptions o;
+  o.dir = dir_.string();
+  rocksdb::Status s = LogStore::Open(o, &store_);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("storage format 1"), std::string::npos) << s.ToString();
+  {  // A newer format.
+    rocksdb::DB* db = nullptr;
+    rocksdb::Options opts;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(opts, dir_.string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const auto& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    ASSERT_TRUE(rocksdb::DB::Open(opts, dir_.string(), cfs, &handles, &db).ok());
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), "tidelog.storage.format", "9").ok());
+    for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  s = LogStore::Open(o, &store_);
+  EXPECT_TRUE(s.IsInvalidArgument()) << s.ToString();
+  EXPECT_NE(s.ToString().find("format 9"), std::string::npos) << s.ToString();
+  store_.reset();
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+// RecordChunk: the value of a segment entry. One shard's consecutive records
+// of one group commit, packed under one key (shard ‖ seq of the chunk's last
+// record), so the memtable and the SSTs hold one entry per chunk instead of
+// one per record (as Kafka's record batches).
+//
+// Layout, little-endian, every entry starting 8-byte aligned:
+//   chunk  := magic:u32 count:u32 entry{count}
+//   entry  := seq:u64 size:u32 zero:u32 value[size] zero-padding to 8 bytes
+// Sequence numbers strictly increase within a chunk; the last one is the key's.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace tidelog::storage {
+
+// Builds one chunk. Not thread-safe; reusable after Finish() via Reset().
+class ChunkBuilder {
+ public:
+  ChunkBuilder() { Reset(); }
+
+  // `seq` must be greater than every seq added since Reset().
+  void Add(uint64_t seq, std::string_view value);
+  // The encoded chunk, valid until the next Add() or Reset().
+  std::string_view Finish();
+  void Reset();
+
+  bool empty() const { return count_ == 0; }
+  uint32_t count() const { return count_; }
+  uint64_t last_seq() const { return last_seq_; }
+  size_t size_bytes() const { return buf_.size(); }
+
+ private:
+  std::string buf_;
+  uint32_t count_ = 0;
+  uint64_t last_seq_ = 0;
+};
+
+enum class ChunkWalk {
+  kEnd,      // every entry was visited or skipped
+  kStopped,  // the visitor returned false, or an entry's seq exceeded `upto`
+  kCorrupt,  // malformed; nothing past the damage was visited
+};
+
+// Visits the entries of `chunk` with after < seq <= upto, in order, until
+// `visit` returns false. `value` views point into `chunk`.
+ChunkWalk WalkChunk(std::string_view chunk, uint64_t after, uint64_t upto,
+                    const std::function<bool(uint64_t seq, std::string_view value)>& visit);
+
+}  // namespace tidelog::storage
