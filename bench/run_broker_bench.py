@@ -4,7 +4,10 @@
 quotas off, load tool on the same machine) and prints one table.
 
 Phases, each against a fresh broker on 127.0.0.1:0 in a temp data dir:
-  1. raw RocksDB baseline: tidelog_bench RawAppend batch:500 size:100 sync
+  1. raw RocksDB baseline: tidelog_bench RawAppend batch:500 size:100 sync;
+     and the disk's append+fdatasync latency, which bounds PutRecord: each of
+     8 blocking connections has one request waiting for a group's fsync, so
+     requests/s <= 8 / fsync latency
   2. tidelogd: PutRecords, PutRecord, GetRecords drain, put-to-get, then the
      PutRecords sweeps over batch size and connections; VmRSS/VmHWM sampled
   3. a second tidelogd: N shards (default 10,000) in streams of 100 shards:
@@ -267,6 +270,27 @@ def raw_baseline(bench, tmp_root, min_time, reps):
     return result
 
 
+def fsync_probe(tmp_root, count=2000, record_bytes=1100):
+    """Latency of one append of `record_bytes` plus fdatasync, as a WAL entry
+    of a 1 KiB PutRecord costs, on the disk of the broker's data dir."""
+    path = os.path.join(tmp_root, "fsync-probe")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    buf = b"x" * record_bytes
+    samples = []
+    try:
+        for _ in range(count):
+            t = time.perf_counter()
+            os.write(fd, buf)
+            os.fdatasync(fd)
+            samples.append(time.perf_counter() - t)
+    finally:
+        os.close(fd)
+        os.unlink(path)
+    us = statistics.median(samples) * 1e6
+    log(f"disk append+fdatasync: median {us:.0f} us over {count}")
+    return {"ok": True, "median_us": us, "count": count, "record_bytes": record_bytes}
+
+
 # ---- Kinesis JSON calls for the many-shards phase ----------------------------
 
 class Kinesis:
@@ -440,6 +464,8 @@ def fmt_num(v, unit):
         return f"{v:,.0f} {unit}"
     if unit == "ms":
         return f"{v:.2f} ms"
+    if unit == "us":
+        return f"{v:.0f} us"
     if unit == "x":
         return f"{v:.2f}x"
     if unit == "MiB":
@@ -461,6 +487,7 @@ def build_rows(res):
         r = src.get(key) if src else None
         return r.get(field) if r and r.get("ok") else None
 
+    fsync_us = (res.get("fsync") or {}).get("median_us")
     put_rps = val(t, "putrecords", "records_per_s")
     raw_rps = raw.get("records_per_s") if raw.get("ok") else None
     vs_raw = put_rps / raw_rps if put_rps and raw_rps else None
@@ -473,6 +500,9 @@ def build_rows(res):
          val(k, "putrecords", "p99_ms")),
         ("PutRecord 1 KiB, 8 conn", ">= 50,000", ">=", 50_000,
          val(t, "putrecord", "records_per_s"), "req/s", val(k, "putrecord", "records_per_s")),
+        ("  disk append+fdatasync (median)", "-", None, None, fsync_us, "us", None),
+        ("  ceiling: 8 conn / fdatasync", "-", None, None,
+         8 / (fsync_us / 1e6) if fsync_us else None, "req/s", None),
         ("PutRecord 1 KiB p99", "< 2 ms", "<", 2.0, val(t, "putrecord", "p99_ms"), "ms",
          val(k, "putrecord", "p99_ms")),
         ("  PutRecord 1 KiB p50", "-", None, None, val(t, "putrecord", "p50_ms"), "ms",
@@ -584,6 +614,7 @@ def main():
     try:
         # 1. Raw RocksDB baseline, on the same disk as the broker's data dir.
         res["raw"] = raw_baseline(bench, tmp_root, prof["raw_min_time"], prof["raw_reps"])
+        res["fsync"] = fsync_probe(tmp_root)
 
         # 2. tidelogd under the target loads and the sweeps.
         d = Tidelogd(tidelogd_bin, os.path.join(tmp_root, "tidelogd-data"),
