@@ -108,30 +108,8 @@ void LogBatch::DeleteMeta(std::string_view key) {
 
 // ---- LogStore --------------------------------------------------------------
 
-rocksdb::ColumnFamilyOptions LogStore::SegmentOptions() const {
-  rocksdb::ColumnFamilyOptions cf(options_);
-  // Keys arrive in (shard, seq) order per shard; reads are prefix seeks.
-  cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-  // Not memtable_insert_with_hint_prefix_extractor: it took appends ~1.5x
-  // faster, but RocksDB 7.8 (Debian, assertions on) aborts in
-  // InlineSkipList::Insert ("recompute_height <= max_height") under load.
-  cf.level_compaction_dynamic_level_bytes = true;
-  cf.compression = rocksdb::kLZ4Compression;
-  cf.bottommost_compression = rocksdb::kZSTD;
-  cf.target_file_size_base = 64 << 20;
-  cf.ttl = 0;
-  cf.periodic_compaction_seconds = 0;
-  return cf;
-}
-
-rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<LogStore>* out) {
-  std::unique_ptr<LogStore> store(new LogStore());
-  store->dir_ = options.dir;
-  std::error_code ec;
-  std::filesystem::create_directories(options.dir, ec);
-  if (ec) return rocksdb::Status::IOError("cannot create " + options.dir + ": " + ec.message());
-
-  rocksdb::Options& o = store->options_;
+rocksdb::Options LogStoreDbOptions(const LogStoreOptions& options) {
+  rocksdb::Options o;
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.max_open_files = -1;
@@ -151,6 +129,38 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.whole_key_filtering = false;  // reads are seeks within a shard prefix
   o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return o;
+}
+
+rocksdb::ColumnFamilyOptions SegmentColumnFamilyOptions(const rocksdb::Options& db) {
+  rocksdb::ColumnFamilyOptions cf(db);
+  // Keys arrive in (shard, seq) order per shard; reads are prefix seeks.
+  cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  // Not memtable_insert_with_hint_prefix_extractor: it took appends ~1.5x
+  // faster, but RocksDB 7.8 (Debian, assertions on) aborts in
+  // InlineSkipList::Insert ("recompute_height <= max_height") under load.
+  cf.level_compaction_dynamic_level_bytes = true;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  cf.target_file_size_base = 64 << 20;
+  cf.ttl = 0;
+  cf.periodic_compaction_seconds = 0;
+  return cf;
+}
+
+rocksdb::ColumnFamilyOptions LogStore::SegmentOptions() const {
+  return SegmentColumnFamilyOptions(options_);
+}
+
+rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<LogStore>* out) {
+  std::unique_ptr<LogStore> store(new LogStore());
+  store->dir_ = options.dir;
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return rocksdb::Status::IOError("cannot create " + options.dir + ": " + ec.message());
+
+  store->options_ = LogStoreDbOptions(options);
+  rocksdb::Options& o = store->options_;
 
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, options.dir, &names);

@@ -44,6 +44,12 @@ struct LogStoreOptions {
   size_t write_buffer_bytes = 64 << 20;
 };
 
+// The RocksDB settings of a LogStore, in one place (the raw-RocksDB baseline
+// benchmark uses them too): the DB-wide options with the default and meta
+// column families' options, and the options of a segment column family.
+rocksdb::Options LogStoreDbOptions(const LogStoreOptions& options);
+rocksdb::ColumnFamilyOptions SegmentColumnFamilyOptions(const rocksdb::Options& db);
+
 // A time-window column family. Shared ownership keeps the handle alive while a
 // reader iterates even if retention drops the segment meanwhile.
 class Segment {

@@ -1,11 +1,6 @@
 // Shared plumbing of the micro-benchmarks; see bench_common.h.
 #include "bench/micro/bench_common.h"
 
-#include <rocksdb/cache.h>
-#include <rocksdb/filter_policy.h>
-#include <rocksdb/slice_transform.h>
-#include <rocksdb/table.h>
-#include <rocksdb/write_buffer_manager.h>
 #include <stdlib.h>
 
 #include <chrono>
@@ -15,6 +10,8 @@
 #include <system_error>
 #include <thread>
 #include <vector>
+
+#include "storage/log_store.h"
 
 namespace tidelog::bench {
 namespace {
@@ -123,33 +120,13 @@ std::string OpenBenchEngine(const std::string& dir, Durability durability, int32
 }
 
 rocksdb::Options RawOptions() {
-  // Keep in step with LogStore::Open and LogStore::SegmentOptions.
-  rocksdb::Options o;
-  o.create_if_missing = true;
-  o.max_open_files = -1;
-  o.track_and_verify_wals_in_manifest = true;
-  o.wal_bytes_per_sync = 1 << 20;
-  o.bytes_per_sync = 1 << 20;
-  o.max_total_wal_size = 512ULL << 20;
-  o.max_background_jobs = 2;
-  o.write_buffer_size = 32 << 20;
-  o.write_buffer_manager = std::make_shared<rocksdb::WriteBufferManager>(kWriteBufferBytes);
-  o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  o.keep_log_file_num = 4;
-  rocksdb::BlockBasedTableOptions table;
-  table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
-  table.block_size = 32 << 10;
-  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
-  table.whole_key_filtering = false;
-  o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  o.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-  o.level_compaction_dynamic_level_bytes = true;
-  o.compression = rocksdb::kLZ4Compression;
-  o.bottommost_compression = rocksdb::kZSTD;
-  o.target_file_size_base = 64 << 20;
-  o.ttl = 0;
-  o.periodic_compaction_seconds = 0;
-  return o;
+  // The engine's own RocksDB settings, with a segment column family's options
+  // on the default column family the raw side writes to.
+  storage::LogStoreOptions store;
+  store.write_buffer_bytes = kWriteBufferBytes;
+  store.block_cache_bytes = kBlockCacheBytes;
+  const rocksdb::Options db = storage::LogStoreDbOptions(store);
+  return rocksdb::Options(rocksdb::DBOptions(db), storage::SegmentColumnFamilyOptions(db));
 }
 
 std::string OpenRawDb(const std::string& dir, std::unique_ptr<rocksdb::DB>* db) {

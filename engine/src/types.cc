@@ -7,18 +7,47 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace tidelog {
 
+namespace {
+
+constexpr uint64_t kTen19 = 10000000000000000000ULL;
+
+// Exactly 19 digits, zero-padded.
+char* WriteDigits19(uint64_t v, char* out) {
+  char digits[20];
+  const size_t n =
+      static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), v).ptr - digits);
+  std::memset(out, '0', 19 - n);
+  std::memcpy(out + 19 - n, digits, n);
+  return out + 19;
+}
+
+char* WriteU64(uint64_t v, char* out) { return std::to_chars(out, out + 20, v).ptr; }
+
+}  // namespace
+
+char* WriteU128Decimal(u128 v, char* out) {
+  if ((v >> 64) == 0) return WriteU64(static_cast<uint64_t>(v), out);
+  const u128 high = v / kTen19;
+  const uint64_t low = static_cast<uint64_t>(v % kTen19);
+  if ((high >> 64) == 0) {
+    out = WriteU64(static_cast<uint64_t>(high), out);
+  } else {
+    // high < 2^128 / 10^19 < 10^20: top is at most 3.4e1 -> one or two digits.
+    const uint64_t top = static_cast<uint64_t>(high / kTen19);
+    const uint64_t mid = static_cast<uint64_t>(high % kTen19);
+    out = WriteU64(top, out);
+    out = WriteDigits19(mid, out);
+  }
+  return WriteDigits19(low, out);
+}
+
 std::string U128ToDecimal(u128 v) {
-  char buf[40];
-  int n = 0;
-  do {
-    buf[n++] = static_cast<char>('0' + static_cast<int>(v % 10));
-    v /= 10;
-  } while (v != 0);
-  std::reverse(buf, buf + n);
-  return std::string(buf, n);
+  char buf[kMaxU128DecimalChars];
+  return std::string(buf, WriteU128Decimal(v, buf));
 }
 
 bool ParseU128Decimal(std::string_view s, u128* out) {

@@ -15,13 +15,7 @@ namespace tidelog::server::kinesis {
 // Appends `s` as a quoted JSON string, escaping '"', '\\' and control bytes.
 void AppendJsonString(std::string_view s, std::string* out);
 
-// Longest decimal of a u128 (2^128-1 has 39 digits).
-inline constexpr size_t kMaxU128DecimalChars = 39;
-
-// Writes the decimal digits of `v` at `out` (room for kMaxU128DecimalChars)
-// and returns the end. Splits into 19-digit limbs so at most two 128-bit
-// divisions are done instead of one per digit.
-char* WriteU128Decimal(u128 v, char* out);
+// Appends U128ToDecimal(v) without a temporary (tidelog::WriteU128Decimal).
 void AppendU128Decimal(u128 v, std::string* out);
 
 // Appends "shardId-000000000007" (FormatShardId) without a temporary.

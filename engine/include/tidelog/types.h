@@ -2,6 +2,7 @@
 // sequence numbers, shards, streams, consumers and records.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,6 +20,11 @@ inline constexpr u128 kMaxHashKey = ~static_cast<u128>(0);  // 2^128 - 1
 // Decimal text <-> u128. Parse accepts `0|[1-9][0-9]*` only (no sign, no
 // leading zeros, no overflow past 2^128-1).
 std::string U128ToDecimal(u128 v);
+// Longest decimal of a u128 (2^128-1 has 39 digits).
+inline constexpr size_t kMaxU128DecimalChars = 39;
+// Writes the decimal digits of `v` at `out` (room for kMaxU128DecimalChars)
+// and returns the end. 19-digit limbs: at most two 128-bit divisions.
+char* WriteU128Decimal(u128 v, char* out);
 bool ParseU128Decimal(std::string_view s, u128* out);
 
 // MD5 of the partition key as an unsigned 128-bit big-endian integer: the
