@@ -325,8 +325,9 @@ rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upt
     ro.prefix_same_as_start = true;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, segment->handle()));
     for (it->Seek(lo); it->Valid(); it->Next()) {
-      rocksdb::Slice v = it->value();
-      switch (WalkChunk(std::string_view(v.data(), v.size()), after, upto, visit)) {
+      rocksdb::Slice k = it->key(), v = it->value();
+      switch (WalkChunk(std::string_view(v.data(), v.size()),
+                        RecordKeySeq(std::string_view(k.data(), k.size())), after, upto, visit)) {
         case ChunkWalk::kEnd:
           break;
         case ChunkWalk::kStopped:
@@ -418,7 +419,9 @@ rocksdb::Status LogStore::CompactPending() {
   }
   for (const auto& p : work) {
     rocksdb::Slice b(p.begin), e(p.end);
-    rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), p.segment->handle(), &b, &e);
+    // include_end = false: [begin, end) as DeleteRange, so a file whose last
+    // key is `end` (a chunk still holding live records) stays.
+    rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), p.segment->handle(), &b, &e, false);
     if (!s.ok()) return s;
     rocksdb::CompactRangeOptions cro;
     cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;

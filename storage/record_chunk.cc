@@ -56,7 +56,7 @@ std::string_view ChunkBuilder::Finish() {
   return buf_;
 }
 
-ChunkWalk WalkChunk(std::string_view chunk, uint64_t after, uint64_t upto,
+ChunkWalk WalkChunk(std::string_view chunk, uint64_t key_seq, uint64_t after, uint64_t upto,
                     const std::function<bool(uint64_t seq, std::string_view value)>& visit) {
   if (chunk.size() < kHeaderBytes || GetLittle32(chunk.data()) != kChunkMagic) {
     return ChunkWalk::kCorrupt;
@@ -78,7 +78,7 @@ ChunkWalk WalkChunk(std::string_view chunk, uint64_t after, uint64_t upto,
     prev = seq;
     at += kEntryHeaderBytes + PadTo8(size);
   }
-  return at == chunk.size() ? ChunkWalk::kEnd : ChunkWalk::kCorrupt;
+  return at == chunk.size() && count > 0 && prev == key_seq ? ChunkWalk::kEnd : ChunkWalk::kCorrupt;
 }
 
 }  // namespace tidelog::storage

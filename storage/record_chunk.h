@@ -44,9 +44,11 @@ enum class ChunkWalk {
   kCorrupt,  // malformed; nothing past the damage was visited
 };
 
-// Visits the entries of `chunk` with after < seq <= upto, in order, until
-// `visit` returns false. `value` views point into `chunk`.
-ChunkWalk WalkChunk(std::string_view chunk, uint64_t after, uint64_t upto,
+// Visits the entries of `chunk`, stored under a key whose seq is `key_seq`,
+// with after < seq <= upto, in order, until `visit` returns false. `value`
+// views point into `chunk`. A chunk whose last seq is not `key_seq` is
+// corrupt (noticed when the walk reaches its end).
+ChunkWalk WalkChunk(std::string_view chunk, uint64_t key_seq, uint64_t after, uint64_t upto,
                     const std::function<bool(uint64_t seq, std::string_view value)>& visit);
 
 }  // namespace tidelog::storage

@@ -1,6 +1,7 @@
 // HTTP/1.1 connection: request parsing with Beast, in-order responses.
 #include "server/http/http_connection.h"
 
+#include <algorithm>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
@@ -18,6 +19,8 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kDiscardBufferBytes = 16 << 10;
+// Most read-buffer room reserved for a body, and kept between requests.
+constexpr size_t kMaxBodyReserveBytes = 1 << 20;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -83,6 +86,14 @@ void HttpConnection::OnHeader(error_code ec) {
     ReadAndDiscard();
     return;
   }
+  if (stop_reading_) {
+    // A header read BeginDrain() abandoned (no read starts once stop_reading_
+    // is set): shutdown(SHUT_RD) still lets queued bytes through, but a
+    // request that arrives after the drain began is not taken; the client
+    // was or will be told Connection: close and sends it again elsewhere.
+    Pump();
+    return;
+  }
   if (ec) {
     OnReadError(ec);
     return;
@@ -125,10 +136,11 @@ void HttpConnection::WriteContinueThenReadBody() {
 void HttpConnection::ReadBody() {
   read_state_ = ReadState::kBody;
   // Beast reads max(512, free capacity) bytes at a time: without room for the
-  // whole body a 100 KB PutRecords took ~180 receives. Content-Length is
-  // within max_body_bytes here (OnHeader).
+  // body a 100 KB PutRecords took ~180 receives. Capped, since the header
+  // alone asks for it; Dispatch() gives large buffers back.
   if (auto length = parser_->content_length()) {
-    read_buffer_.reserve(read_buffer_.size() + static_cast<size_t>(*length));
+    read_buffer_.reserve(read_buffer_.size() +
+                         std::min(static_cast<size_t>(*length), kMaxBodyReserveBytes));
   }
   ++ops_in_flight_;
   http::async_read(*socket_, read_buffer_, *parser_,
@@ -180,6 +192,7 @@ void HttpConnection::EnqueueErrorAndClose(int status) {
 void HttpConnection::Dispatch() {
   auto message = parser_->release();
   parser_.reset();
+  if (read_buffer_.capacity() > kMaxBodyReserveBytes) read_buffer_.shrink_to_fit();
   HttpRequest request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());

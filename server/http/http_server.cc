@@ -88,10 +88,9 @@ bool OpenAcceptor(tcp::acceptor* acceptor, const tcp::endpoint& endpoint, bool r
   }
   if (!ec) acceptor->bind(endpoint, ec);
   if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
-  // Non-blocking, so Asio waits with IORING_OP_POLL_ADD and then accepts: a
-  // poll ends when StopAccepting() shuts the listener down, whereas an
-  // IORING_OP_ACCEPT on a blocking listener may sit in an io-wq worker
-  // blocked in accept().
+  // O_NONBLOCK, so the kernel's IORING_OP_ACCEPT waits on an internal poll
+  // that StopAccepting()'s shutdown() ends (EINVAL), instead of possibly
+  // blocking in accept() in an io-wq worker, which nothing interrupts.
   if (!ec) acceptor->non_blocking(true, ec);
   if (ec) {
     *error = "cannot listen on " + FormatEndpoint(endpoint) + ": " + ec.message();

@@ -78,10 +78,12 @@ void LoopMailbox::RunQueued() {
 
 void LoopMailbox::StopReading() {
   reading_ = false;
-  // The pending read is ended by writing the counter, never cancelled (see
-  // http_loop.h; the eventfd is blocking, so the read may also sit in an
-  // io-wq worker that a cancel cannot interrupt). Its handler sees !reading_
-  // and stops, and the io_context can run out of work.
+  // Usually called from a queued closure, that is inside the read's handler:
+  // no read is pending then, and with reading_ false none is armed again.
+  // Called from elsewhere, a pending read is ended by writing the counter,
+  // never cancelled (see http_loop.h; the eventfd is blocking, so the read may
+  // sit in an io-wq worker that a cancel cannot interrupt). Either way the
+  // io_context can run out of work.
   const uint64_t one = 1;
   while (::write(wakeup_fd_, &one, sizeof(one)) < 0 && errno == EINTR) {
   }
