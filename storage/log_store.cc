@@ -66,18 +66,23 @@ void LogBatch::PutRecord(const std::shared_ptr<Segment>& segment, uint64_t shard
   }
   const size_t before = open.chunk.size_bytes();
   open.chunk.Add(seq, value);
-  open_bytes_ += open.chunk.size_bytes() - before;
+  open_bytes_ += open.chunk.size_bytes() - before;  // the entry's encoded bytes
   if (open.chunk.size_bytes() >= kChunkTargetBytes) SealChunk(shard, &open);
 }
 
 void LogBatch::SealChunk(uint64_t shard, OpenChunk* open) {
   RecordKey key(shard, open->chunk.last_seq());
-  std::string_view value = open->chunk.Finish();
+  const rocksdb::Slice key_slice(key.bytes, kRecordKeySize);
+  pieces_.clear();
+  for (std::string_view piece : open->chunk.Finish())
+    pieces_.emplace_back(piece.data(), piece.size());
+  // The WriteBatch copies the record bytes once, straight from the callers'
+  // buffers.
   batch_
-      .Put(open->segment->handle(), rocksdb::Slice(key.bytes, kRecordKeySize),
-           rocksdb::Slice(value.data(), value.size()))
+      .Put(open->segment->handle(), rocksdb::SliceParts(&key_slice, 1),
+           rocksdb::SliceParts(pieces_.data(), static_cast<int>(pieces_.size())))
       .PermitUncheckedError();
-  open_bytes_ -= open->chunk.size_bytes() - ChunkBuilder().size_bytes();
+  open_bytes_ -= open->chunk.size_bytes() - ChunkBuilder::kHeaderBytes;
   open->chunk.Reset();
 }
 

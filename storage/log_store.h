@@ -86,6 +86,8 @@ class LogBatch {
 
   explicit LogBatch(rocksdb::ColumnFamilyHandle* meta) : meta_(meta) {}
   // `seq` must exceed every seq put for `shard` before, in any batch.
+  // `value` is not copied until the chunk is sealed: it must stay valid until
+  // the batch is written or cleared.
   void PutRecord(const std::shared_ptr<Segment>& segment, uint64_t shard, uint64_t seq,
                  std::string_view value);
   void PutMeta(std::string_view key, std::string_view value);
@@ -107,7 +109,8 @@ class LogBatch {
   rocksdb::ColumnFamilyHandle* meta_;
   rocksdb::WriteBatch batch_;
   std::unordered_map<uint64_t, OpenChunk> open_;  // by shard
-  size_t open_bytes_ = 0;
+  size_t open_bytes_ = 0;                         // entries in open chunks
+  std::vector<rocksdb::Slice> pieces_;            // SealChunk's scratch
 };
 
 // Called for each record in sequence order; return false to stop.

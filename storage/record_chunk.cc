@@ -8,8 +8,9 @@ namespace tidelog::storage {
 namespace {
 
 constexpr uint32_t kChunkMagic = 0x314b4354;  // "TCK1" read as little-endian bytes
-constexpr size_t kHeaderBytes = 8;
+constexpr size_t kHeaderBytes = ChunkBuilder::kHeaderBytes;
 constexpr size_t kEntryHeaderBytes = 16;
+constexpr char kZeros[8] = {};
 
 void PutLittle32(char* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -32,28 +33,37 @@ size_t PadTo8(size_t n) { return (n + 7) & ~size_t{7}; }
 }  // namespace
 
 void ChunkBuilder::Reset() {
-  buf_.assign(kHeaderBytes, '\0');
-  PutLittle32(buf_.data(), kChunkMagic);
-  count_ = 0;
+  headers_.assign(kHeaderBytes, '\0');
+  PutLittle32(headers_.data(), kChunkMagic);
+  values_.clear();
+  size_bytes_ = kHeaderBytes;
   last_seq_ = 0;
 }
 
 void ChunkBuilder::Add(uint64_t seq, std::string_view value) {
-  const size_t at = buf_.size();
-  buf_.resize(at + kEntryHeaderBytes + PadTo8(value.size()));
-  char* p = buf_.data() + at;
+  const size_t at = headers_.size();
+  headers_.resize(at + kEntryHeaderBytes);
+  char* p = headers_.data() + at;
   PutLittle64(p, seq);
   PutLittle32(p + 8, static_cast<uint32_t>(value.size()));
   PutLittle32(p + 12, 0);
-  std::memcpy(p + kEntryHeaderBytes, value.data(), value.size());
-  std::memset(p + kEntryHeaderBytes + value.size(), 0, PadTo8(value.size()) - value.size());
-  ++count_;
+  values_.push_back(value);
+  size_bytes_ += kEntryHeaderBytes + PadTo8(value.size());
   last_seq_ = seq;
 }
 
-std::string_view ChunkBuilder::Finish() {
-  PutLittle32(buf_.data() + 4, count_);
-  return buf_;
+const std::vector<std::string_view>& ChunkBuilder::Finish() {
+  PutLittle32(headers_.data() + 4, static_cast<uint32_t>(values_.size()));
+  pieces_.clear();
+  pieces_.emplace_back(headers_.data(), kHeaderBytes);
+  for (size_t i = 0; i < values_.size(); ++i) {
+    const std::string_view value = values_[i];
+    pieces_.emplace_back(headers_.data() + kHeaderBytes + i * kEntryHeaderBytes, kEntryHeaderBytes);
+    if (!value.empty()) pieces_.push_back(value);
+    const size_t pad = PadTo8(value.size()) - value.size();
+    if (pad > 0) pieces_.emplace_back(kZeros, pad);
+  }
+  return pieces_;
 }
 
 ChunkWalk WalkChunk(std::string_view chunk, uint64_t key_seq, uint64_t after, uint64_t upto,

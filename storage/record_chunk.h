@@ -13,28 +13,38 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tidelog::storage {
 
-// Builds one chunk. Not thread-safe; reusable after Finish() via Reset().
+// Builds one chunk without copying record bytes: values are referenced, and
+// the encoding is handed out as pieces (headers, values, padding) for
+// rocksdb::WriteBatch's SliceParts Put, which makes the only copy. Not
+// thread-safe; reusable after Finish() via Reset().
 class ChunkBuilder {
  public:
+  static constexpr size_t kHeaderBytes = 8;  // size_bytes() of an empty chunk
+
   ChunkBuilder() { Reset(); }
 
-  // `seq` must be greater than every seq added since Reset().
+  // `seq` must be greater than every seq added since Reset(). `value` is not
+  // copied: it must stay valid until the pieces of Finish() are consumed.
   void Add(uint64_t seq, std::string_view value);
-  // The encoded chunk, valid until the next Add() or Reset().
-  std::string_view Finish();
+  // The encoded chunk as consecutive pieces, valid until the next Add() or
+  // Reset().
+  const std::vector<std::string_view>& Finish();
   void Reset();
 
-  bool empty() const { return count_ == 0; }
-  uint32_t count() const { return count_; }
+  bool empty() const { return values_.empty(); }
   uint64_t last_seq() const { return last_seq_; }
-  size_t size_bytes() const { return buf_.size(); }
+  // Bytes of the encoded chunk.
+  size_t size_bytes() const { return size_bytes_; }
 
  private:
-  std::string buf_;
-  uint32_t count_ = 0;
+  std::string headers_;  // chunk header, then one entry header per value
+  std::vector<std::string_view> values_;
+  std::vector<std::string_view> pieces_;
+  size_t size_bytes_ = 0;
   uint64_t last_seq_ = 0;
 };
 

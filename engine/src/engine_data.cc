@@ -133,6 +133,7 @@ class AppendJob final : public storage::CommitJob {
       shard->last_seq = seq;
       char* value = records_.value(r);
       flatbuffers::GetMutableRoot<storage::fb::Record>(value)->mutate_arrival_ms(ms);
+      // Not copied until the write: records_ lives in this job until Complete().
       batch->PutRecord(segment, shard->uid, seq, std::string_view(value, r.size));
       results_[i].shard_index = shard->index;
       results_[i].sequence_number = ExternalSeq(seq, shard->index);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <deque>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -168,6 +169,7 @@ TEST_F(LogStoreTest, OneBatchPacksShardsIntoChunksReadFromAnyPoint) {
   // segment boundary (window 1 s) and kChunkTargetBytes several times.
   const int64_t window = 1'000;
   std::map<uint64_t, std::vector<std::pair<uint64_t, std::string>>> want;
+  std::deque<std::string> values;  // alive until the write (PutRecord does not copy)
   LogBatch b = store_->NewBatch();
   std::shared_ptr<Segment> seg;
   for (int i = 0; i < 3000; ++i) {
@@ -175,7 +177,7 @@ TEST_F(LogStoreTest, OneBatchPacksShardsIntoChunksReadFromAnyPoint) {
     const uint64_t seq = MakeSeq(1'900 + i / 15, static_cast<uint64_t>(i));
     rocksdb::Status s = store_->SegmentFor(SeqMillis(seq), window, &seg);
     ASSERT_TRUE(s.ok()) << s.ToString();
-    std::string value = std::to_string(i) + std::string(100, 'v');
+    const std::string& value = values.emplace_back(std::to_string(i) + std::string(100, 'v'));
     b.PutRecord(seg, shard, seq, value);
     want[shard].emplace_back(seq, value);
   }
@@ -213,8 +215,10 @@ TEST_F(LogStoreTest, DeleteShardRangeKeepsAChunkStraddlingTheEnd) {
   LogBatch b = store_->NewBatch();
   std::shared_ptr<Segment> seg;
   ASSERT_TRUE(store_->SegmentFor(5'000, 60'000, &seg).ok());
-  for (uint64_t i = 1; i <= 10; ++i)
-    b.PutRecord(seg, 4, MakeSeq(5'000, i), "r" + std::to_string(i));
+  std::deque<std::string> values;  // alive until the write (PutRecord does not copy)
+  for (uint64_t i = 1; i <= 10; ++i) {
+    b.PutRecord(seg, 4, MakeSeq(5'000, i), values.emplace_back("r" + std::to_string(i)));
+  }
   ASSERT_TRUE(store_->Write(&b, false).ok());
   seg.reset();
   for (uint64_t i = 11; i <= 20; ++i) Append(4, MakeSeq(5'000, i), "r" + std::to_string(i), 60'000);

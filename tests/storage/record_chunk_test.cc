@@ -22,10 +22,18 @@ ChunkWalk Walk(std::string_view chunk, uint64_t key_seq, uint64_t after, uint64_
   });
 }
 
+std::string Join(const std::vector<std::string_view>& pieces) {
+  std::string out;
+  for (std::string_view p : pieces) out.append(p);
+  return out;
+}
+
 std::string Build(const Entries& entries) {
   ChunkBuilder b;
   for (const auto& [seq, v] : entries) b.Add(seq, v);
-  return std::string(b.Finish());
+  std::string chunk = Join(b.Finish());
+  EXPECT_EQ(chunk.size(), b.size_bytes());
+  return chunk;
 }
 
 TEST(RecordChunkTest, RoundTripsValuesOfEverySize) {
@@ -62,7 +70,7 @@ TEST(RecordChunkTest, BuilderIsReusableAfterReset) {
   b.Add(2, "y");
   EXPECT_EQ(b.last_seq(), 2u);
   Entries out;
-  EXPECT_EQ(Walk(b.Finish(), 2, 0, UINT64_MAX, &out), ChunkWalk::kEnd);
+  EXPECT_EQ(Walk(Join(b.Finish()), 2, 0, UINT64_MAX, &out), ChunkWalk::kEnd);
   EXPECT_EQ(out, (Entries{{2, "y"}}));
 }
 
