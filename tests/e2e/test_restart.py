@@ -12,7 +12,20 @@ import time
 import unittest
 
 import tidelogd_fixture
-from tidelogd_fixture import TidelogdTestCase, Tidelogd, main, wait_active
+from tidelogd_fixture import TidelogdTestCase, Tidelogd, main, read_shard, wait_active
+
+
+def start_with_stream(data_dir, stream, shards):
+    """A tidelogd on `data_dir` with one ACTIVE stream: (server, client)."""
+    server = Tidelogd(data_dir).start()
+    try:
+        client = TidelogdTestCase.client(server=server)
+        client.create_stream(StreamName=stream, ShardCount=shards)
+        wait_active(client, stream)
+    except BaseException:
+        server.kill()
+        raise
+    return server, client
 
 
 class RestartTest(TidelogdTestCase):
@@ -98,10 +111,7 @@ class CrashRestartTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="tidelog-e2e-")
         first = second = None
         try:
-            first = Tidelogd(os.path.join(tmp, "data")).start()
-            k = TidelogdTestCase.client(server=first)
-            k.create_stream(StreamName="crash", ShardCount=1)
-            wait_active(k, "crash")
+            first, k = start_with_stream(os.path.join(tmp, "data"), "crash", 1)
             acked = []
             for b in range(5):
                 r = k.put_records(StreamName="crash", Records=[
@@ -111,15 +121,8 @@ class CrashRestartTest(unittest.TestCase):
             first.stop(signal.SIGKILL)
             second = Tidelogd(os.path.join(tmp, "data")).start()
             k2 = TidelogdTestCase.client(server=second)
-            it = k2.get_shard_iterator(StreamName="crash", ShardId="shardId-000000000000",
-                                       ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-            got = []
-            for _ in range(100):
-                r = k2.get_records(ShardIterator=it)
-                got += [x["SequenceNumber"] for x in r["Records"]]
-                it = r["NextShardIterator"]
-                if not r["Records"] and r["MillisBehindLatest"] == 0:
-                    break
+            records, _ = read_shard(k2, "crash", "shardId-000000000000")
+            got = [x["SequenceNumber"] for x in records]
             self.assertEqual(got, acked)
         finally:
             for server in (first, second):
@@ -158,10 +161,7 @@ class SigtermUnderLoadTest(unittest.TestCase):
         tmp = tempfile.mkdtemp(prefix="tidelog-e2e-")
         first = second = None
         try:
-            first = Tidelogd(os.path.join(tmp, "data")).start()
-            k = TidelogdTestCase.client(server=first)
-            k.create_stream(StreamName="busy", ShardCount=2)
-            wait_active(k, "busy")
+            first, k = start_with_stream(os.path.join(tmp, "data"), "busy", 2)
             load = None
             if tidelogd_fixture.LOAD_TOOL:
                 load = subprocess.Popen(
@@ -233,14 +233,8 @@ class SigtermUnderLoadTest(unittest.TestCase):
             k2 = TidelogdTestCase.client(server=second)
             stored = set()
             for shard in k2.list_shards(StreamName="busy")["Shards"]:
-                it = k2.get_shard_iterator(StreamName="busy", ShardId=shard["ShardId"],
-                                           ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-                for _ in range(10000):
-                    r = k2.get_records(ShardIterator=it, Limit=10000)
-                    stored.update(x["SequenceNumber"] for x in r["Records"])
-                    it = r["NextShardIterator"]
-                    if not r["Records"] and r["MillisBehindLatest"] == 0:
-                        break
+                records, _ = read_shard(k2, "busy", shard["ShardId"])
+                stored.update(x["SequenceNumber"] for x in records)
             all_acked = [seq for w in acked for seq in w]
             self.assertGreaterEqual(len(all_acked), 5 * self.WRITERS * 100)
             self.assertEqual(set(all_acked) - stored, set())

@@ -254,25 +254,30 @@ class TidelogdTestCase(unittest.TestCase):
         return wait_active(client, name)
 
     def read_shard(self, stream, shard_id, iterator_type="TRIM_HORIZON", client=None, **kwargs):
-        """Every record of a shard from the given position: to the end of a
-        closed shard, or until caught up on an open one."""
-        client = client or self.kinesis
-        it = client.get_shard_iterator(StreamName=stream, ShardId=shard_id,
-                                       ShardIteratorType=iterator_type, **kwargs)["ShardIterator"]
-        records = []
-        empty_in_a_row = 0
-        for _ in range(100000):
-            r = client.get_records(ShardIterator=it, Limit=10000)
-            records.extend(r["Records"])
-            it = r.get("NextShardIterator")
-            empty_in_a_row = 0 if r["Records"] else empty_in_a_row + 1
-            # Caught up: an empty page at the tip. A few empty pages in a row
-            # also end the read, whatever MillisBehindLatest says (tested
-            # separately).
-            if it is None or (empty_in_a_row and r["MillisBehindLatest"] == 0) or \
-                    empty_in_a_row >= 3:
-                return records, r
-        self.fail("shard %s never caught up" % shard_id)
+        """read_shard() below with this class's client by default."""
+        return read_shard(client or self.kinesis, stream, shard_id, iterator_type, **kwargs)
+
+
+def read_shard(client, stream, shard_id, iterator_type="TRIM_HORIZON", **kwargs):
+    """Every record of a shard from the given position: to the end of a
+    closed shard, or until caught up on an open one. Returns (records, last
+    GetRecords response)."""
+    it = client.get_shard_iterator(StreamName=stream, ShardId=shard_id,
+                                   ShardIteratorType=iterator_type, **kwargs)["ShardIterator"]
+    records = []
+    empty_in_a_row = 0
+    for _ in range(100000):
+        r = client.get_records(ShardIterator=it, Limit=10000)
+        records.extend(r["Records"])
+        it = r.get("NextShardIterator")
+        empty_in_a_row = 0 if r["Records"] else empty_in_a_row + 1
+        # Caught up: an empty page at the tip. A few empty pages in a row
+        # also end the read, whatever MillisBehindLatest says (tested
+        # separately).
+        if it is None or (empty_in_a_row and r["MillisBehindLatest"] == 0) or \
+                empty_in_a_row >= 3:
+            return records, r
+    raise AssertionError("shard %s never caught up" % shard_id)
 
 
 def wait_active(client, name, timeout_s=60):
