@@ -43,10 +43,12 @@ Status EngineImpl::SplitLocked(StreamState* s, ShardState* sh, u128 new_start,
                                storage::LogBatch* batch, bool any_interior_key) {
   const HashKeyRange r = sh->range;
   // SplitShard's rule: start + 1 < key < end. UpdateShardCount may split at
-  // any key that leaves both children non-empty: start < key <= end.
-  const bool valid = any_interior_key
-                         ? new_start > r.starting_hash_key && new_start <= r.ending_hash_key
-                         : new_start > r.starting_hash_key + 1 && new_start < r.ending_hash_key;
+  // any key that leaves both children non-empty: start < key <= end. Written
+  // as differences so a range starting at 2^128 - 1 cannot wrap.
+  const bool above_start =
+      new_start > r.starting_hash_key && (any_interior_key || new_start - r.starting_hash_key > 1);
+  const bool valid = above_start && (any_interior_key ? new_start <= r.ending_hash_key
+                                                      : new_start < r.ending_hash_key);
   if (!valid) {
     return Status::InvalidArgument(
         "NewStartingHashKey " + U128ToDecimal(new_start) + " used in SplitShard() on shard " +
@@ -98,10 +100,10 @@ Status EngineImpl::SplitShard(std::string_view stream, std::string_view shard_to
     ShardState* sh = FindShard(s, shard_to_split);
     if (!sh) return msg::CouldNotFindShard(shard_to_split, stream, account());
     if (sh->closed) return NotEligible(*sh, *s, account());
-    if (catalog_.TotalShards() + 2 > options_.shard_limit) {
-      return Status::LimitExceeded("This request would exceed the shard limit for the account " +
-                                   account() + " in " + options_.region + ".");
-    }
+    // The parent stays counted until it expires: a split adds two shards.
+    Status limit = msg::CheckShardLimit(account(), options_.region, catalog_.TotalShards(),
+                                        options_.shard_limit, 2);
+    if (!limit.ok()) return limit;
     return SplitLocked(s, sh, new_starting_hash_key, batch, /*any_interior_key=*/false);
   });
 }
@@ -149,12 +151,13 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
     *current_shard_count = open;
     const std::string prefix = "UpdateShardCount request for stream " + s->name +
                                " under account " + account() + " failed: ";
-    if (target > 2 * open) {
+    // In 64 bits: target may be any positive int32.
+    if (int64_t{target} > 2 * int64_t{open}) {
       return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
                                      " is more than double the current open shard count " +
                                      std::to_string(open) + ".");
     }
-    if (2 * target < open) {
+    if (2 * int64_t{target} < int64_t{open}) {
       return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
                                      " is less than half the current open shard count " +
                                      std::to_string(open) + ".");
@@ -172,22 +175,35 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
     }
     if (target == open) return Status::OK();
 
-    // Target boundaries, as CreateStream splits the key space.
+    // Target boundaries, as CreateStream splits the key space (target <=
+    // kMaxShardsPerStream bounds this vector).
     std::vector<u128> starts;
     const u128 n = static_cast<u128>(target);
     const u128 step = kMaxHashKey / n + (kMaxHashKey % n + 1 == n ? 1 : 0);
     for (int32_t i = 1; i < target; ++i) starts.push_back(step * static_cast<u128>(i));
 
+    // Shards the scaling adds, checked against the account limit before any
+    // is made: two per boundary inside an open shard (a split), then one per
+    // merge, and the open + splits pieces merge down to `target`.
+    int64_t splits = 0;
+    for (u128 b : starts) {
+      const ShardState* holder = s->Route(b);
+      if (holder == nullptr) return Status::Internal("open shards do not cover the key space");
+      splits += holder->range.starting_hash_key != b ? 1 : 0;
+    }
+    const int64_t added = 2 * splits + (int64_t{open} + splits - int64_t{target});
+    Status limit = msg::CheckShardLimit(account(), options_.region, catalog_.TotalShards(),
+                                        options_.shard_limit, added);
+    if (!limit.ok()) return limit;
+
     // Phase 1: split at interior boundaries.
     std::vector<ShardState*> opens(s->open_by_hash.begin(), s->open_by_hash.end());
-    int32_t created = 0;
     for (ShardState* sh : opens) {
       ShardState* cur = sh;
       for (u128 b : starts) {
         if (b <= cur->range.starting_hash_key || b > cur->range.ending_hash_key) continue;
         Status st = SplitLocked(s, cur, b, batch, /*any_interior_key=*/true);
         if (!st.ok()) return st;
-        created += 2;
         cur = s->Route(b);  // the right-hand child continues
       }
     }
@@ -205,10 +221,8 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
         if (next == nullptr) return Status::Internal("open shards do not cover the key space");
         Status st = MergeLocked(s, first, next, batch);
         if (!st.ok()) return st;
-        created += 1;
       }
     }
-    (void)created;
     s->scaling_events_ms.push_back(now);
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();

@@ -42,6 +42,9 @@ bool IteratorCodec::Decode(std::string_view token, IteratorPosition* pos) const 
   flatbuffers::Verifier verifier(data, n);
   if (!fb::VerifyIteratorTokenBuffer(verifier)) return false;
   const fb::IteratorToken* t = fb::GetIteratorToken(data);
+  // Every token Encode made holds a clock reading; refusing anything else
+  // keeps `now - created_ms` in the callers free of overflow.
+  if (t->created_ms() < 0) return false;
   pos->stream_uid = t->stream_uid();
   pos->shard_uid = t->shard_uid();
   pos->after_seq = t->after_seq();

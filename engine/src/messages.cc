@@ -67,4 +67,20 @@ Status ShardThrottled(std::string_view shard_id, std::string_view stream,
   return Status::Throttled(std::move(s));
 }
 
+Status CheckShardLimit(std::string_view account, std::string_view region, int64_t current,
+                       int64_t limit, int64_t additional) {
+  if (additional <= limit - current) return Status::OK();
+  std::string s = "This request would exceed the shard limit for the account ";
+  s.append(account).append(" in ").append(region);
+  s.append(". Current shard count for the account: ").append(std::to_string(current));
+  s.append(". Limit: ").append(std::to_string(limit));
+  s.append(". Number of additional shards that would have resulted from this request: ");
+  s.append(std::to_string(additional));
+  s.append(
+      ". Refer to the AWS Service Limits page "
+      "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current "
+      "limits and how to request higher limits.");
+  return Status::LimitExceeded(std::move(s));
+}
+
 }  // namespace tidelog::msg

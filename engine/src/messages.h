@@ -1,7 +1,8 @@
 // AWS error message texts, in one place so every path words them alike.
-// Sources: ../shared/reference/kinesis-api.md (kinesalite's copies of AWS texts).
+// Source: the AWS texts kinesalite (mhart/kinesalite, actions/ and test/) records.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,5 +26,12 @@ Status ShardNotFound(std::string_view shard_id, std::string_view stream, std::st
 Status CouldNotFindShard(std::string_view shard_id, std::string_view stream,
                          std::string_view account);
 Status ShardThrottled(std::string_view shard_id, std::string_view stream, std::string_view account);
+
+// OK when an account holding `current` shards may gain `additional` more
+// without passing `limit`; otherwise AWS's LimitExceededException naming all
+// three. The sum is taken in 64 bits, so no int32 count from a request can
+// overflow it.
+Status CheckShardLimit(std::string_view account, std::string_view region, int64_t current,
+                       int64_t limit, int64_t additional);
 
 }  // namespace tidelog::msg

@@ -13,7 +13,7 @@
 namespace tidelog::server::kinesis {
 namespace {
 
-constexpr size_t kListConsumersMax = 100;
+constexpr int32_t kListConsumersMax = 100;
 
 // The stream of a call naming a consumer by ConsumerARN, or by StreamARN plus
 // ConsumerName; "" when only the ConsumerARN is given.
@@ -95,7 +95,7 @@ HttpResponse ListStreamConsumers(Engine& e, const JsonValue& body) {
     return a.consumer_name < b.consumer_name;
   });
 
-  size_t limit = std::min<size_t>(IntField(body, "MaxResults").value_or(100), kListConsumersMax);
+  const size_t limit = LimitField(body, "MaxResults", 100, kListConsumersMax);
   JsonWriter w;
   w.StartObject();
   w.Key("Consumers");

@@ -3,6 +3,10 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
 namespace tidelog::server::kinesis {
 namespace {
 
@@ -58,6 +62,129 @@ bool Convert(simdjson::dom::element e, JsonValue* out) {
   return false;
 }
 
+// The decimal order of magnitude of a JSON number literal: positive when its
+// absolute value is at least 1. Saturating, so an exponent of any length is
+// safe.
+int64_t DecimalOrder(std::string_view t) {
+  constexpr int64_t kBig = int64_t{1} << 50;
+  auto digit = [&](size_t i) { return i < t.size() && t[i] >= '0' && t[i] <= '9'; };
+  size_t i = !t.empty() && t[0] == '-' ? 1 : 0;
+  int64_t order = 0;
+  bool nonzero = false;
+  for (; digit(i); ++i) {
+    nonzero = nonzero || t[i] != '0';
+    if (nonzero) order = std::min(order + 1, kBig);
+  }
+  if (i < t.size() && t[i] == '.') {
+    for (++i; digit(i); ++i) {
+      if (nonzero) continue;
+      if (t[i] == '0')
+        order = std::max(order - 1, -kBig);
+      else
+        nonzero = true;
+    }
+  }
+  if (!nonzero) return -kBig;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    const bool negative = i < t.size() && t[i] == '-';
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+    int64_t e = 0;
+    for (; digit(i); ++i) e = std::min(e * 10 + (t[i] - '0'), kBig);
+    order += negative ? -e : e;
+  }
+  return order;
+}
+
+// Whether `t` is a number as JSON spells it:
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+bool IsJsonNumber(std::string_view t) {
+  size_t i = 0;
+  auto digits = [&] {
+    const size_t from = i;
+    while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i;
+    return i - from;
+  };
+  if (i < t.size() && t[i] == '-') ++i;
+  const size_t first = i;
+  const size_t n = digits();
+  if (n == 0 || (n > 1 && t[first] == '0')) return false;
+  if (i < t.size() && t[i] == '.') {
+    ++i;
+    if (digits() == 0) return false;
+  }
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+    if (digits() == 0) return false;
+  }
+  return i == t.size();
+}
+
+// Appends `t`, a number literal simdjson may refuse, in a form it takes with
+// the value Coral reads: integers past the int64/uint64 range as their double
+// (in exponent form), literals past the double range as +-DBL_MAX or 0.
+// Returns whether it changed anything.
+bool AppendInRange(std::string_view t, std::string* out) {
+  if (!IsJsonNumber(t)) {
+    out->append(t);  // left for simdjson to refuse
+    return false;
+  }
+  const char* end = t.data() + t.size();
+  const bool negative = !t.empty() && t[0] == '-';
+  if (t.find_first_of(".eE") == std::string_view::npos) {
+    int64_t i = 0;
+    uint64_t u = 0;
+    if (std::from_chars(t.data(), end, i).ec != std::errc::result_out_of_range ||
+        (!negative && std::from_chars(t.data(), end, u).ec != std::errc::result_out_of_range)) {
+      out->append(t);
+      return false;
+    }
+  }
+  double d = 0;
+  const auto r = std::from_chars(t.data(), end, d);
+  if (r.ec == std::errc::result_out_of_range) {
+    d = DecimalOrder(t) > 0 ? std::numeric_limits<double>::max() : 0.0;
+    if (negative) d = -d;
+  } else if (r.ec != std::errc() || r.ptr != end) {
+    out->append(t);
+    return false;
+  }
+  char buf[32];
+  out->append(buf, std::to_chars(buf, buf + sizeof(buf), d, std::chars_format::scientific).ptr);
+  return true;
+}
+
+// `text` with every number literal outside what simdjson's DOM takes
+// rewritten by AppendInRange; false when there was none.
+bool RewriteOutOfRangeNumbers(std::string_view text, std::string* out) {
+  out->clear();
+  out->reserve(text.size());
+  bool changed = false;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    if (in_string) {
+      const size_t n = c == '\\' ? 2 : 1;
+      in_string = c != '"';
+      out->append(text.substr(i, n));
+      i += n;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      size_t j = i;
+      while (j < text.size() &&
+             std::string_view("0123456789+-.eE").find(text[j]) != std::string_view::npos)
+        ++j;
+      changed = AppendInRange(text.substr(i, j - i), out) || changed;
+      i = j;
+    } else {
+      in_string = c == '"';
+      out->push_back(c);
+      ++i;
+    }
+  }
+  return changed;
+}
+
 }  // namespace
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
@@ -77,7 +204,15 @@ bool ParseJson(std::string_view text, JsonValue* out) {
   thread_local simdjson::dom::parser parser;
   simdjson::padded_string padded(text);
   simdjson::dom::element root;
-  if (parser.parse(padded).get(root) != simdjson::SUCCESS) return false;
+  simdjson::error_code error = parser.parse(padded).get(root);
+  if (error == simdjson::NUMBER_ERROR) {
+    // Coral reads numbers of any size; only such bodies pay for a second pass.
+    std::string rewritten;
+    if (!RewriteOutOfRangeNumbers(text, &rewritten)) return false;
+    padded = simdjson::padded_string(rewritten);
+    error = parser.parse(padded).get(root);
+  }
+  if (error != simdjson::SUCCESS) return false;
   *out = JsonValue();
   return Convert(root, out);
 }

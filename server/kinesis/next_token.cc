@@ -52,7 +52,10 @@ Status DecodeNextToken(std::string_view text, std::string_view kind, int64_t now
   t->filter_shard_id = f[5];
   if (!ParseInt(f[6], &t->filter_timestamp_millis) || !ParseInt(f[7], &t->issued_millis))
     return invalid;
-  if (now_millis - t->issued_millis > kNextTokenTtlMillis) {
+  // Tokens are not signed, so issued_millis is any int64: compared, never
+  // subtracted. One from later than a TTL ahead was not issued here.
+  if (t->issued_millis > now_millis + kNextTokenTtlMillis) return invalid;
+  if (t->issued_millis < now_millis - kNextTokenTtlMillis) {
     return Status(ErrorCode::kExpiredNextToken,
                   "The timestamp of the NextToken has expired. NextToken is valid for 300 "
                   "seconds after it is issued.");

@@ -18,6 +18,7 @@ namespace tidelog::server::kinesis {
 namespace {
 
 constexpr size_t kMaxPutRecordsBytes = 5 << 20;  // data + partition keys
+constexpr int32_t kMaxGetRecordsLimit = 10000;
 
 // A put request whose entries point into `body`; the body never moves after
 // the entries are built.
@@ -221,8 +222,9 @@ HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
 // WriteRecord, without per-record temporaries.
 HttpResponse GetRecords(Engine& e, const JsonValue& body) {
   GetRecordsResult result;
-  Status s = e.GetRecords(StringField(body, "ShardIterator"),
-                          static_cast<int32_t>(IntField(body, "Limit").value_or(10000)), &result);
+  Status s =
+      e.GetRecords(StringField(body, "ShardIterator"),
+                   LimitField(body, "Limit", kMaxGetRecordsLimit, kMaxGetRecordsLimit), &result);
   if (!s.ok()) return StatusResponse(s);
   size_t size = 96 + result.next_shard_iterator.size();
   for (const Record& r : result.records)

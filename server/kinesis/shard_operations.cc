@@ -33,7 +33,7 @@ HttpResponse MergeShards(Engine& e, const JsonValue& body) {
 
 HttpResponse UpdateShardCount(Engine& e, const JsonValue& body) {
   std::string stream;
-  int32_t target = static_cast<int32_t>(IntField(body, "TargetShardCount").value_or(0));
+  const int32_t target = Int32Field(body, "TargetShardCount").value_or(0);
   int32_t current = 0;
   Status s = ResolveStreamOf(e, body, &stream);
   if (s.ok()) s = e.UpdateShardCount(stream, target, &current);

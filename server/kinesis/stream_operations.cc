@@ -13,9 +13,9 @@
 namespace tidelog::server::kinesis {
 namespace {
 
-constexpr size_t kDescribeStreamMaxShards = 100;
-constexpr size_t kListStreamsMaxStreams = 100;
-constexpr size_t kListShardsMaxShards = 1000;
+constexpr int32_t kDescribeStreamMaxShards = 100;
+constexpr int32_t kListStreamsMaxStreams = 100;
+constexpr int32_t kListShardsMaxShards = 1000;
 
 // Shard ids compare as their indexes; ids that do not parse compare as text
 // after every canonical one.
@@ -34,7 +34,7 @@ int64_t NowMillis() { return SystemClock()->NowMillis(); }
 HttpResponse CreateStream(Engine& e, const JsonValue& body) {
   CreateStreamRequest req;
   req.stream_name = std::string(StringField(body, "StreamName"));
-  if (auto n = IntField(body, "ShardCount")) req.shard_count = static_cast<int32_t>(*n);
+  req.shard_count = Int32Field(body, "ShardCount");
   if (const JsonValue* details = body.Find("StreamModeDetails"))
     ParseStreamMode(StringField(*details, "StreamMode"), &req.mode);
   req.tags = TagMapField(body, "Tags");
@@ -65,7 +65,7 @@ HttpResponse DescribeStream(Engine& e, const JsonValue& body) {
   if (s.ok()) s = e.ListShards(stream, ShardFilter{}, &shards);
   if (!s.ok()) return StatusResponse(s);
 
-  size_t limit = std::min<size_t>(IntField(body, "Limit").value_or(100), kDescribeStreamMaxShards);
+  const size_t limit = LimitField(body, "Limit", 100, kDescribeStreamMaxShards);
   std::string_view start = StringField(body, "ExclusiveStartShardId");
   JsonWriter w;
   w.StartObject();
@@ -127,7 +127,7 @@ HttpResponse ListStreams(Engine& e, const JsonValue& body) {
   Status s = e.ListStreams(&streams);
   if (!s.ok()) return StatusResponse(s);
 
-  size_t limit = std::min<size_t>(IntField(body, "Limit").value_or(100), kListStreamsMaxStreams);
+  const size_t limit = LimitField(body, "Limit", 100, kListStreamsMaxStreams);
   std::vector<const StreamInfo*> page;
   bool more = false;
   for (const StreamInfo& info : streams) {
@@ -224,8 +224,7 @@ HttpResponse ListShards(Engine& e, const JsonValue& body) {
   Status s = e.ListShards(stream, filter, &shards);
   if (!s.ok()) return StatusResponse(s);
 
-  size_t limit =
-      std::min<size_t>(IntField(body, "MaxResults").value_or(1000), kListShardsMaxShards);
+  const size_t limit = LimitField(body, "MaxResults", 1000, kListShardsMaxShards);
   JsonWriter w;
   w.StartObject();
   w.Key("Shards");

@@ -14,8 +14,7 @@ using RetentionCall = Status (Engine::*)(std::string_view, int32_t);
 HttpResponse ChangeRetention(Engine& e, const JsonValue& body, RetentionCall call) {
   std::string stream;
   Status s = ResolveStreamOf(e, body, &stream);
-  if (s.ok())
-    s = (e.*call)(stream, static_cast<int32_t>(IntField(body, "RetentionPeriodHours").value_or(0)));
+  if (s.ok()) s = (e.*call)(stream, Int32Field(body, "RetentionPeriodHours").value_or(0));
   return EmptyOrError(s);
 }
 

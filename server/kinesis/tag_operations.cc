@@ -13,7 +13,7 @@
 namespace tidelog::server::kinesis {
 namespace {
 
-constexpr int64_t kListTagsDefaultLimit = 50;
+constexpr int32_t kListTagsMaxLimit = 50;
 
 // The stream a ResourceARN names, or the error to answer.
 Status ResolveResource(Engine& e, const JsonValue& body, std::string* stream) {
@@ -66,8 +66,8 @@ HttpResponse ListTagsForStream(Engine& e, const JsonValue& body) {
                              [](std::string_view k, const Tag& t) { return k < t.key; }) -
             tags.begin();
   }
-  size_t limit = static_cast<size_t>(IntField(body, "Limit").value_or(kListTagsDefaultLimit));
-  size_t end = std::min(tags.size(), begin + limit);
+  const size_t limit = LimitField(body, "Limit", kListTagsMaxLimit, kListTagsMaxLimit);
+  const size_t end = begin + std::min(tags.size() - begin, limit);
   JsonWriter w;
   w.StartObject();
   WriteTags(tags, begin, end, &w);
