@@ -1,6 +1,7 @@
 // GroupCommitter: one thread turning queued jobs into synced WriteBatches.
 #include "storage/group_committer.h"
 
+#include <optional>
 #include <vector>
 
 namespace tidelog::storage {
@@ -67,21 +68,46 @@ void GroupCommitter::Run() {
 
 void GroupCommitter::WriteGroups(std::deque<std::unique_ptr<CommitJob>>* jobs) {
   std::vector<std::unique_ptr<CommitJob>> group;
+  std::vector<rocksdb::Status> refused;  // per job of `group`; OK: prepared
   while (!jobs->empty()) {
     batch_.Clear();
     group.clear();
+    refused.clear();
+    // A failed group's batch goes first, so writes land in order.
+    rocksdb::Status blocked;
+    if (has_unwritten_) {
+      blocked = store_->Admit(WriteKind::kReclaim);
+      if (blocked.ok()) blocked = store_->WriteRaw(&unwritten_, sync_);
+      if (blocked.ok()) {
+        unwritten_.Clear();
+        has_unwritten_ = false;
+      }
+    }
+    // Admission is decided once per kind per group.
+    std::optional<rocksdb::Status> admit[2];
     while (!jobs->empty() && batch_.ByteSize() < max_group_bytes_) {
       group.push_back(std::move(jobs->front()));
       jobs->pop_front();
-      if (failed_.ok()) group.back()->Prepare(store_, &batch_);
+      CommitJob* job = group.back().get();
+      rocksdb::Status a = blocked;
+      if (a.ok()) {
+        std::optional<rocksdb::Status>& cached = admit[job->kind() == WriteKind::kAppend ? 0 : 1];
+        if (!cached) cached = store_->Admit(job->kind());
+        a = *cached;
+      }
+      if (a.ok()) job->Prepare(store_, &batch_);
+      refused.push_back(a);
     }
-    rocksdb::Status s = failed_;
-    if (s.ok() && !batch_.empty()) {
+    rocksdb::Status s;
+    if (!batch_.empty()) {
       s = store_->Write(&batch_, sync_);
-      if (!s.ok()) failed_ = s;
       groups_written_.fetch_add(1, std::memory_order_relaxed);
+      if (!s.ok()) {
+        unwritten_ = *batch_.raw();  // sealed by Write: owns its bytes
+        has_unwritten_ = true;
+      }
     }
-    for (auto& job : group) job->Complete(s);
+    for (size_t i = 0; i < group.size(); ++i) group[i]->Complete(refused[i].ok() ? s : refused[i]);
   }
 }
 

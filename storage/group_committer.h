@@ -15,8 +15,14 @@
 // call. Only one thread holds the role at a time, and the role passes under
 // mu_, so each writer sees everything the previous one did.
 //
-// Fail-stop: after a failed write every later job completes with that error
-// without being prepared; RocksDB's background error stays set too.
+// Failures never wedge the committer. Before a job is prepared it is admitted
+// by LogStore::Admit(job's WriteKind): a refused job completes with that
+// NoSpace status, unprepared, so its Prepare never touches state. A group
+// whose write fails completes with the write's error, but its jobs were
+// prepared (sequence counters and catalogue already moved on), so its sealed
+// WriteBatch is kept and written again, before any later group, once the
+// store can write; until then every job is refused. Completing with an error
+// thus means "not acknowledged", as after a crash: the effect may still land.
 #pragma once
 
 #include <rocksdb/status.h>
@@ -40,6 +46,9 @@ class CommitJob {
   // The outcome of the write holding this job (OK if Prepare added nothing).
   // The writer only. Called once, with or without a prior Prepare.
   virtual void Complete(const rocksdb::Status& status) = 0;
+  // Whether this job may add data (refused while free space is below the
+  // store's reserve) or only deletes (admitted while RocksDB can write).
+  virtual WriteKind kind() const { return WriteKind::kAppend; }
 };
 
 class GroupCommitter {
@@ -75,8 +84,11 @@ class GroupCommitter {
   bool stopping_ = false;                         // guarded by mu_
   bool writing_ = false;  // guarded by mu_: some thread holds the writer role
 
-  rocksdb::Status failed_;  // the writer only
-  LogBatch batch_;          // the writer only; reused across groups
+  LogBatch batch_;  // the writer only; reused across groups
+  // The writer only: the sealed batch of a group whose write failed, written
+  // before the next group (empty when none).
+  rocksdb::WriteBatch unwritten_;
+  bool has_unwritten_ = false;
   std::atomic<uint64_t> groups_written_{0};
   std::thread thread_;
 };

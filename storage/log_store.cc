@@ -4,9 +4,12 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/slice_transform.h>
+#include <rocksdb/sst_file_manager.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_buffer_manager.h>
+#include <sys/statvfs.h>
 
 #include <cassert>
 #include <cinttypes>
@@ -26,6 +29,15 @@ constexpr char kMetaCf[] = "meta";
 // Format 1 (one record per key, before chunks) had no marker.
 constexpr char kFormatKey[] = "tidelog.storage.format";
 constexpr char kFormatVersion[] = "2";
+// In the meta column family ('~' keys are the store's own): see
+// LogStore::AnchorMemtable().
+constexpr char kAnchorKey[] = "~tidelog/wal-anchor";
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -126,8 +138,18 @@ rocksdb::Options LogStoreDbOptions(const LogStoreOptions& options) {
   o.write_buffer_size = 32 << 20;
   o.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(options.write_buffer_bytes);
+  // RocksDB's info log goes to the embedder (no LOG file on the data disk:
+  // once a LOG file write fails, RocksDB 7.8 with assertions aborts on the
+  // next line it logs).
   o.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  o.keep_log_file_num = 4;
+  o.info_log = std::make_shared<SinkLogger>(options.log_sink, o.info_log_level);
+  // Our own SstFileManager (RocksDB would make a default one): NoSpace
+  // background errors are then recoverable by DB::Resume(). Deletions are
+  // never rate-limited (rate 0), so reclaim frees space at once.
+  o.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default(), o.info_log));
+  // RocksDB retries retryable (non-NoSpace) background I/O errors itself,
+  // and DB::Resume() is Busy meanwhile: retry every 200 ms, not every 1 s.
+  o.bgerror_resume_retry_interval = 200 * 1000;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.block_size = 32 << 10;
@@ -157,15 +179,49 @@ rocksdb::ColumnFamilyOptions LogStore::SegmentOptions() const {
   return SegmentColumnFamilyOptions(options_);
 }
 
+// Turns RocksDB background errors into the store's degraded state, and keeps
+// RocksDB from recovering by itself: its SstFileManager polls free space only
+// every 5 s and, while it does, DB::Resume() answers Busy. TryResume() is the
+// one recovery path. The store outlives the DB, hence the listener.
+class LogStore::ErrorListener final : public rocksdb::EventListener {
+ public:
+  explicit ErrorListener(LogStore* store) : store_(store) {}
+  const char* Name() const override { return "TidelogErrorListener"; }
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    if (error == nullptr || error->ok()) return;
+    if (reason == rocksdb::BackgroundErrorReason::kCompaction) {
+      // A soft error: writes go on and RocksDB retries compactions itself
+      // (deferring them while its SstFileManager sees too little space).
+      store_->Log(LogLevel::kWarning, "storage compaction failed: " + error->ToString());
+      return;
+    }
+    if (reason == rocksdb::BackgroundErrorReason::kWriteCallback) {
+      store_->wal_failed_.store(true, std::memory_order_release);
+    }
+    store_->NoteError(*error, "background error");
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status error,
+                            bool* auto_recovery) override {
+    error.PermitUncheckedError();
+    if (auto_recovery != nullptr) *auto_recovery = false;
+  }
+
+ private:
+  LogStore* const store_;
+};
+
 rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<LogStore>* out) {
   std::unique_ptr<LogStore> store(new LogStore());
   store->dir_ = options.dir;
+  store->log_sink_ = options.log_sink ? options.log_sink : StderrLogSink();
+  store->min_free_bytes_ = options.min_free_bytes;
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return rocksdb::Status::IOError("cannot create " + options.dir + ": " + ec.message());
 
   store->options_ = LogStoreDbOptions(options);
   rocksdb::Options& o = store->options_;
+  o.listeners.push_back(std::make_shared<ErrorListener>(store.get()));
 
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, options.dir, &names);
@@ -298,9 +354,148 @@ rocksdb::Status LogStore::SegmentFor(int64_t ms, int64_t window_ms,
 
 rocksdb::Status LogStore::Write(LogBatch* batch, bool sync) {
   batch->Seal();
+  return WriteRaw(batch->raw(), sync);
+}
+
+void LogStore::AnchorMemtable() {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;  // memtable only: cannot fail on a full disk
+  db_->Put(wo, meta_, kAnchorKey, "").PermitUncheckedError();
+}
+
+rocksdb::Status LogStore::WriteRaw(rocksdb::WriteBatch* batch, bool sync) {
+  AnchorMemtable();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
-  return db_->Write(wo, batch->raw());
+  rocksdb::Status s = db_->Write(wo, batch);
+  if (!s.ok()) {
+    NoteError(s, "write failed");
+  } else {
+    written_since_check_.fetch_add(batch->GetDataSize(), std::memory_order_relaxed);
+  }
+  return s;
+}
+
+// ---- Disk-full handling ------------------------------------------------------
+
+void LogStore::Log(LogLevel level, const std::string& line) const { log_sink_(level, line); }
+
+void LogStore::NoteError(const rocksdb::Status& s, const char* what) {
+  if (!s.IsIOError() && !s.IsNoSpace()) return;  // e.g. a dropped column family
+  if (!degraded_.exchange(true, std::memory_order_acq_rel)) {
+    {
+      std::lock_guard<std::mutex> lock(error_mu_);
+      degraded_since_ns_ = NowNs();
+    }
+    Log(LogLevel::kError, std::string("storage ") + what + ": " + s.ToString() +
+                              "; writes are refused until the store resumes");
+  }
+}
+
+uint64_t LogStore::FreeBytes() {
+  const int64_t now = NowNs();
+  const int64_t checked = free_checked_ns_.load(std::memory_order_acquire);
+  if (checked != INT64_MIN &&
+      now - checked < std::chrono::nanoseconds(kFreeSpaceInterval).count()) {
+    // Between two statvfs calls, what was written since counts as used.
+    const uint64_t cached = free_bytes_.load(std::memory_order_relaxed);
+    const uint64_t written = written_since_check_.load(std::memory_order_relaxed);
+    return cached > written ? cached - written : 0;
+  }
+  written_since_check_.store(0, std::memory_order_relaxed);
+  struct statvfs st {};
+  uint64_t free = std::numeric_limits<uint64_t>::max();  // unknown: never refuse
+  if (::statvfs(dir_.c_str(), &st) == 0) {
+    free = static_cast<uint64_t>(st.f_bavail) * static_cast<uint64_t>(st.f_frsize);
+  }
+  free_bytes_.store(free, std::memory_order_relaxed);
+  free_checked_ns_.store(now, std::memory_order_release);
+  return free;
+}
+
+rocksdb::Status LogStore::TryResume(bool force) {
+  if (!degraded()) return rocksdb::Status::OK();
+  std::lock_guard<std::mutex> lock(resume_mu_);
+  if (!degraded()) return rocksdb::Status::OK();  // another thread resumed
+  const int64_t now = NowNs();
+  const uint64_t free = FreeBytes();
+  const bool space = min_free_bytes_ == 0 || free >= min_free_bytes_;
+  if ((!space && !force) ||
+      (last_resume_ns_ != INT64_MIN &&
+       now - last_resume_ns_ < std::chrono::nanoseconds(kResumeInterval).count())) {
+    return rocksdb::Status::NoSpace("store stopped after a write error");
+  }
+  if (wal_failed_.load(std::memory_order_acquire) && !AnyMemtableHoldsData()) {
+    // RocksDB 7.8 switches to a new WAL on Resume() only by flushing a
+    // non-empty memtable; otherwise the next write reuses the failed WAL
+    // writer and aborts (assertion in WritableFileWriter). AnchorMemtable()
+    // before every write keeps this from happening; should it anyway, stay
+    // refused rather than abort.
+    if (!stuck_logged_) {
+      stuck_logged_ = true;
+      Log(LogLevel::kError,
+          "storage cannot resume: the write-ahead log failed while no memtable held data; "
+          "writes stay refused until the process restarts");
+    }
+    return rocksdb::Status::IOError("store needs a restart after a write-ahead log error");
+  }
+  last_resume_ns_ = now;
+  rocksdb::Status s = db_->Resume();
+  if (!s.ok()) {
+    if (s.IsNoSpace()) return rocksdb::Status::NoSpace("store stopped after a write error");
+    return rocksdb::Status::IOError("store stopped after a write error");
+  }
+  wal_failed_.store(false, std::memory_order_release);
+  degraded_.store(false, std::memory_order_release);
+  resumes_.fetch_add(1, std::memory_order_relaxed);
+  int64_t since = 0;
+  {
+    std::lock_guard<std::mutex> elock(error_mu_);
+    since = degraded_since_ns_;
+  }
+  Log(LogLevel::kWarning, "storage resumed after " + std::to_string((NowNs() - since) / 1000000) +
+                              " ms (" + std::to_string(free) + " bytes free)");
+  return rocksdb::Status::OK();
+}
+
+bool LogStore::AnyMemtableHoldsData() {
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs{default_cf_, meta_};
+  std::vector<std::shared_ptr<Segment>> keep;
+  {
+    std::shared_lock<std::shared_mutex> lock(segments_mu_);
+    for (const auto& [start, seg] : segments_) {
+      keep.push_back(seg);
+      cfs.push_back(seg->handle());
+    }
+  }
+  for (auto* cf : cfs) {
+    uint64_t n = 0;
+    if (db_->GetIntProperty(cf, "rocksdb.num-entries-active-mem-table", &n) && n > 0) return true;
+  }
+  return false;
+}
+
+rocksdb::Status LogStore::Admit(WriteKind kind) {
+  if (degraded()) {
+    rocksdb::Status s = TryResume(kind == WriteKind::kReclaim);
+    if (!s.ok()) return s;
+  }
+  if (kind != WriteKind::kAppend || min_free_bytes_ == 0) return rocksdb::Status::OK();
+  const uint64_t free = FreeBytes();
+  if (free < min_free_bytes_) {
+    if (!refusing_.exchange(true, std::memory_order_relaxed)) {
+      Log(LogLevel::kError, "data disk " + dir_ + " has " + std::to_string(free) +
+                                " bytes free, below the reserve of " +
+                                std::to_string(min_free_bytes_) +
+                                " bytes: appends are refused until space is freed");
+    }
+    return rocksdb::Status::NoSpace("free space below the reserve");
+  }
+  if (refusing_.exchange(false, std::memory_order_relaxed)) {
+    Log(LogLevel::kWarning, "data disk " + dir_ + " has " + std::to_string(free) +
+                                " bytes free again: appends accepted");
+  }
+  return rocksdb::Status::OK();
 }
 
 std::vector<std::shared_ptr<Segment>> LogStore::SegmentsOverlapping(int64_t from_ms,
@@ -405,11 +600,17 @@ rocksdb::Status LogStore::DeleteShardRange(uint64_t shard, uint64_t from, uint64
       to == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0) : RecordKey(shard, to);
   int64_t to_ms = to == std::numeric_limits<uint64_t>::max() ? std::numeric_limits<int64_t>::max()
                                                              : SeqMillis(to - 1);
+  rocksdb::Status admit = Admit(WriteKind::kReclaim);
+  if (!admit.ok()) return admit;
   for (const auto& segment : SegmentsOverlapping(SeqMillis(from), to_ms)) {
+    AnchorMemtable();
     rocksdb::Status s = db_->DeleteRange(rocksdb::WriteOptions(), segment->handle(),
                                          rocksdb::Slice(begin.bytes, kRecordKeySize),
                                          rocksdb::Slice(end.bytes, kRecordKeySize));
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      NoteError(s, "range delete failed");
+      return s;
+    }
     std::lock_guard<std::mutex> lock(pending_mu_);
     pending_.push_back({segment, std::string(begin.view()), std::string(end.view())});
   }

@@ -2,7 +2,8 @@
 //
 // Layout (see ../shared/reference/storage-and-network.md section 1, layout C):
 // - "meta" column family: opaque key/value metadata owned by the layer above,
-//   written in the same WriteBatch as the records it describes.
+//   written in the same WriteBatch as the records it describes. Keys starting
+//   with '~' are the store's own.
 // - "seg-<start>-<end>" column families, one per time window [start, end) ms:
 //   a record with sequence s lives in the segment covering SeqMillis(s),
 //   inside a chunk (record_chunk.h) of that shard's consecutive records of
@@ -21,6 +22,8 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -32,6 +35,7 @@
 #include <vector>
 
 #include "storage/record_chunk.h"
+#include "storage/rocksdb_logger.h"
 
 namespace tidelog::storage {
 
@@ -42,6 +46,23 @@ struct LogStoreOptions {
   // One WriteBufferManager caps the memtables of every column family.
   // Default: 64 MiB.
   size_t write_buffer_bytes = 64 << 20;
+  // Free-space reserve of the data filesystem. While fewer bytes than this
+  // are free, writes of kind WriteKind::kAppend are refused (NoSpace) before
+  // they reach RocksDB, so that the space left lets RocksDB flush, compact and
+  // apply deletions (WriteKind::kReclaim), which free space. 0 disables the
+  // check. Default: 64 MiB: two full memtables' worth (flushes, write_buffer
+  // size 32 MiB) plus the MANIFEST/OPTIONS rewrites of a column-family change.
+  uint64_t min_free_bytes = 64ULL << 20;
+  // RocksDB's info log (warnings and errors; RocksDB writes no LOG file).
+  // Default (empty): StderrLogSink(). The store's own disk-full transitions
+  // are logged here too.
+  LogSink log_sink;
+};
+
+// What a write does to disk usage, for admission under a full disk.
+enum class WriteKind {
+  kAppend,   // adds data (records, new streams or shards): refused below the reserve
+  kReclaim,  // deletes or only rewrites metadata: accepted while RocksDB can write
 };
 
 // The RocksDB settings of a LogStore, in one place (the raw-RocksDB baseline
@@ -133,8 +154,33 @@ class LogStore {
   // `window_ms` aligned to multiples of it and clipped to its neighbours.
   rocksdb::Status SegmentFor(int64_t ms, int64_t window_ms, std::shared_ptr<Segment>* segment);
   rocksdb::Status Write(LogBatch* batch, bool sync);
+  // Writes a sealed WriteBatch (a group that failed before and is retried).
+  rocksdb::Status WriteRaw(rocksdb::WriteBatch* batch, bool sync);
   // Writes metadata alone, synced.
   rocksdb::Status WriteMetaSync(LogBatch* batch) { return Write(batch, true); }
+
+  // ---- Disk-full handling (any thread) ----
+  // OK when a write of `kind` may go ahead now; otherwise NoSpace, whose
+  // message names the condition (never a path). kAppend is refused while
+  // free space is below min_free_bytes. If RocksDB is in a background-error
+  // state (a flush, compaction or WAL write failed), tries TryResume() first.
+  rocksdb::Status Admit(WriteKind kind);
+  // If RocksDB stopped on a background error, calls DB::Resume() (at most
+  // once per kResumeInterval; only when free space is at least the reserve,
+  // or for `force`). OK when the store can write.
+  rocksdb::Status TryResume(bool force = false);
+  // Free bytes of the data filesystem for unprivileged users (statvfs
+  // f_bavail), re-read at most once per kFreeSpaceInterval; in between, the
+  // bytes written since the last read are subtracted.
+  uint64_t FreeBytes();
+  uint64_t min_free_bytes() const { return min_free_bytes_; }
+  // True while RocksDB holds a background error (writes fail until resumed).
+  bool degraded() const { return degraded_.load(std::memory_order_acquire); }
+  // Successful DB::Resume() calls so far (for tests and stats).
+  uint64_t resumes() const { return resumes_.load(std::memory_order_relaxed); }
+
+  static constexpr std::chrono::milliseconds kFreeSpaceInterval{100};
+  static constexpr std::chrono::milliseconds kResumeInterval{100};
 
   // ---- Reads ----
   // Visits the records of `shard` with after < seq <= upto, in order.
@@ -174,7 +220,20 @@ class LogStore {
   rocksdb::ColumnFamilyOptions SegmentOptions() const;
   std::vector<std::shared_ptr<Segment>> SegmentsOverlapping(int64_t from_ms, int64_t to_ms);
 
+  class ErrorListener;
+  // Records a failed write or background error: the store is degraded until
+  // TryResume() succeeds. Logs the first error of each episode.
+  void NoteError(const rocksdb::Status& s, const char* what);
+  // A memtable-only (no WAL) write to the meta column family, before every
+  // WAL write: if that WAL write fails, a memtable holds data, so Resume()'s
+  // flush switches to a fresh WAL.
+  void AnchorMemtable();
+  bool AnyMemtableHoldsData();
+  void Log(LogLevel level, const std::string& line) const;
+
   std::string dir_;
+  LogSink log_sink_;
+  uint64_t min_free_bytes_ = 0;
   rocksdb::Options options_;
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
@@ -189,6 +248,23 @@ class LogStore {
     std::string begin, end;
   };
   std::vector<PendingRange> pending_;  // guarded by pending_mu_
+
+  // Disk-full state. free_bytes_/free_checked_ns_ are a cache (races only
+  // cost an extra statvfs). degraded_ is set on any failed write or RocksDB
+  // background error and cleared by a successful Resume().
+  std::atomic<uint64_t> free_bytes_{0};
+  std::atomic<int64_t> free_checked_ns_{INT64_MIN};
+  std::atomic<uint64_t> written_since_check_{0};  // WAL bytes since the statvfs
+  std::atomic<bool> degraded_{false};
+  std::atomic<bool> refusing_{false};    // appends refused (for transition logs)
+  std::atomic<bool> wal_failed_{false};  // a WAL write failed since the last resume
+  bool stuck_logged_ = false;            // guarded by resume_mu_
+  std::atomic<uint64_t> resumes_{0};
+  std::mutex resume_mu_;                // one Resume() at a time
+  int64_t last_resume_ns_ = INT64_MIN;  // guarded by resume_mu_
+  // Not resume_mu_: a Resume() that fails calls the listener on its thread.
+  std::mutex error_mu_;
+  int64_t degraded_since_ns_ = 0;  // guarded by error_mu_
 };
 
 }  // namespace tidelog::storage

@@ -146,7 +146,7 @@ class AppendJob final : public storage::CommitJob {
 
   void Complete(const rocksdb::Status& s) override {
     if (!prepared_ || !s.ok()) {
-      done_(Status::IoError("storage write failed: " + s.ToString()), {});
+      done_(EngineImpl::WriteError(s), {});
       return;
     }
     for (const auto& [shard, seq] : touched_) {

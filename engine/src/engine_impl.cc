@@ -35,7 +35,9 @@ const std::vector<std::string>& AllShardLevelMetrics() {
 // A metadata-only job: runs `fn` serially with appends.
 class MutateJob final : public storage::CommitJob {
  public:
-  explicit MutateJob(std::function<Status(storage::LogBatch*)> fn) : fn_(std::move(fn)) {}
+  MutateJob(std::function<Status(storage::LogBatch*)> fn, storage::WriteKind kind)
+      : fn_(std::move(fn)), kind_(kind) {}
+  storage::WriteKind kind() const override { return kind_; }
   std::future<Status> future() { return promise_.get_future(); }
   void Prepare(storage::LogStore*, storage::LogBatch* batch) override {
     prepared_ = true;
@@ -43,7 +45,7 @@ class MutateJob final : public storage::CommitJob {
   }
   void Complete(const rocksdb::Status& s) override {
     if (!prepared_ || !s.ok()) {
-      promise_.set_value(Status::IoError("storage write failed: " + s.ToString()));
+      promise_.set_value(EngineImpl::WriteError(s));
       return;
     }
     promise_.set_value(std::move(result_));
@@ -51,12 +53,28 @@ class MutateJob final : public storage::CommitJob {
 
  private:
   std::function<Status(storage::LogBatch*)> fn_;
+  const storage::WriteKind kind_;
   bool prepared_ = false;
   Status result_;
   std::promise<Status> promise_;
 };
 
+storage::LogSink StorageLogSink(const LogSink& sink) {
+  if (!sink) return {};  // the store's default: warnings and errors to stderr
+  return [sink](storage::LogLevel level, std::string_view line) {
+    sink(level == storage::LogLevel::kError     ? LogSeverity::kError
+         : level == storage::LogLevel::kWarning ? LogSeverity::kWarning
+                                                : LogSeverity::kInfo,
+         line);
+  };
+}
+
 }  // namespace
+
+Status EngineImpl::WriteError(const rocksdb::Status& s) {
+  if (s.IsNoSpace()) return Status::DiskFull();
+  return Status::IoError("storage write failed; see the broker's log");
+}
 
 Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engine) {
   auto impl = std::make_unique<EngineImpl>(options);
@@ -91,6 +109,8 @@ Status EngineImpl::Init() {
   so.dir = options_.data_dir;
   so.block_cache_bytes = options_.block_cache_bytes;
   so.write_buffer_bytes = options_.write_buffer_bytes;
+  so.min_free_bytes = options_.min_free_bytes;
+  so.log_sink = StorageLogSink(options_.log_sink);
   rocksdb::Status rs = storage::LogStore::Open(so, &store_);
   if (!rs.ok()) return Status::IoError("cannot open " + options_.data_dir + ": " + rs.ToString());
 
@@ -164,8 +184,8 @@ Status EngineImpl::Init() {
   return Status::OK();
 }
 
-Status EngineImpl::Mutate(std::function<Status(storage::LogBatch*)> fn) {
-  auto job = std::make_unique<MutateJob>(std::move(fn));
+Status EngineImpl::Mutate(std::function<Status(storage::LogBatch*)> fn, storage::WriteKind kind) {
+  auto job = std::make_unique<MutateJob>(std::move(fn), kind);
   std::future<Status> done = job->future();
   committer_->RunOrSubmit(std::move(job));
   return done.get();
@@ -330,18 +350,10 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     if (FindStream(req.stream_name)) return msg::StreamExists(req.stream_name, account());
-    int32_t total = catalog_.TotalShards();
-    if (total + shard_count > options_.shard_limit) {
-      return Status::LimitExceeded(
-          "This request would exceed the shard limit for the account " + account() + " in " +
-          options_.region + ". Current shard count for the account: " + std::to_string(total) +
-          ". Limit: " + std::to_string(options_.shard_limit) +
-          ". Number of additional shards that would have resulted from this request: " +
-          std::to_string(shard_count) +
-          ". Refer to the AWS Service Limits page "
-          "(http://docs.aws.amazon.com/general/latest/gr/aws_service_limits.html) for current "
-          "limits and how to request higher limits.");
-    }
+    // Before anything per shard is allocated: shard_count may be any int32.
+    Status limit = msg::CheckShardLimit(account(), options_.region, catalog_.TotalShards(),
+                                        options_.shard_limit, shard_count);
+    if (!limit.ok()) return limit;
     if (req.mode == StreamMode::kOnDemand) {
       int32_t on_demand = 0;
       for (const auto& [n, st] : catalog_.streams) on_demand += st->mode == StreamMode::kOnDemand;
@@ -381,28 +393,38 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
 }
 
 Status EngineImpl::DeleteStream(std::string_view name, bool enforce_consumer_deletion) {
-  return Mutate([&](storage::LogBatch* batch) -> Status {
-    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
-    StreamState* stream = FindStream(name);
-    if (!stream) return msg::StreamNotFound(name, account());
-    if (!stream->consumers.empty() && !enforce_consumer_deletion) {
-      return Status::InUse("Stream " + std::string(name) + " under account " + account() +
-                           " has registered consumers. Deregister them first or set "
-                           "EnforceConsumerDeletion.");
-    }
-    for (auto& [index, shard] : stream->shards) {
-      batch->DeleteMeta(ShardMetaKey(shard->uid));
-      batch->DeleteMeta(ShardSeqKey(shard->uid));
-      batch->PutMeta(std::string(kPurgePrefix) + storage::BigEndian64(shard->uid), "");
-      catalog_.shards_by_uid.erase(shard->uid);
-    }
-    batch->DeleteMeta(StreamMetaKey(stream->uid));
-    auto keep = catalog_.streams[stream->name];  // destroy after unlinking
-    catalog_.streams_by_uid.erase(stream->uid);
-    catalog_.streams.erase(stream->name);
-    RefreshSegmentWindow();
-    return Status::OK();
-  });
+  // kReclaim: accepted below the free-space reserve; the retention thread is
+  // woken to purge the records (and free their space) at once.
+  Status deleted = Mutate(
+      [&](storage::LogBatch* batch) -> Status {
+        std::unique_lock<std::shared_mutex> lock(catalog_.mu);
+        StreamState* stream = FindStream(name);
+        if (!stream) return msg::StreamNotFound(name, account());
+        if (!stream->consumers.empty() && !enforce_consumer_deletion) {
+          return Status::InUse("Stream " + std::string(name) + " under account " + account() +
+                               " has registered consumers. Deregister them first or set "
+                               "EnforceConsumerDeletion.");
+        }
+        for (auto& [index, shard] : stream->shards) {
+          batch->DeleteMeta(ShardMetaKey(shard->uid));
+          batch->DeleteMeta(ShardSeqKey(shard->uid));
+          batch->PutMeta(std::string(kPurgePrefix) + storage::BigEndian64(shard->uid), "");
+          catalog_.shards_by_uid.erase(shard->uid);
+        }
+        batch->DeleteMeta(StreamMetaKey(stream->uid));
+        auto keep = catalog_.streams[stream->name];  // destroy after unlinking
+        catalog_.streams_by_uid.erase(stream->uid);
+        catalog_.streams.erase(stream->name);
+        RefreshSegmentWindow();
+        return Status::OK();
+      },
+      storage::WriteKind::kReclaim);
+  if (deleted.ok()) {
+    std::lock_guard<std::mutex> lock(retention_stop_mu_);
+    retention_kick_ = true;
+    retention_cv_.notify_all();
+  }
+  return deleted;
 }
 
 Status EngineImpl::DescribeStream(std::string_view name, StreamInfo* info) {

@@ -104,8 +104,16 @@ class EngineImpl final : public Engine {
 
   // Runs `fn` on the committer thread (serialised with every append and
   // metadata change), writes what it added to the batch with fsync, and
-  // returns fn's status, or the write's if fn succeeded.
-  Status Mutate(std::function<Status(storage::LogBatch*)> fn);
+  // returns fn's status, or the write's if fn succeeded. `kind`: kAppend
+  // (default) for changes that add data, refused with kDiskFull below the
+  // free-space reserve without running fn; kReclaim for deletions.
+  Status Mutate(std::function<Status(storage::LogBatch*)> fn,
+                storage::WriteKind kind = storage::WriteKind::kAppend);
+
+  // The client-facing status of a failed storage write: kDiskFull for
+  // NoSpace, else a generic kIoError. Never RocksDB's text (it names server
+  // paths); the store has logged the details.
+  static Status WriteError(const rocksdb::Status& s);
 
   // Committer-thread helpers.
   uint64_t AllocateUid(storage::LogBatch* batch);
@@ -156,6 +164,7 @@ class EngineImpl final : public Engine {
   std::mutex retention_stop_mu_;
   std::condition_variable retention_cv_;
   bool retention_stop_ = false;
+  bool retention_kick_ = false;  // guarded by retention_stop_mu_: run a round now
   std::thread retention_thread_;
 };
 

@@ -18,6 +18,9 @@ namespace tidelog {
 
 Status EngineImpl::RunRetention() {
   std::lock_guard<std::mutex> guard(retention_mu_);
+  // Reclaim writes go straight to RocksDB: bring it out of a background-error
+  // state first if it can be (forced: deletions are what frees space).
+  store_->TryResume(/*force=*/true).PermitUncheckedError();
   const int64_t now = NowMs();
   const int64_t window = segment_window_ms_;
 
@@ -45,22 +48,24 @@ Status EngineImpl::RunRetention() {
   }
 
   if (!expired.empty()) {
-    Status st = Mutate([&](storage::LogBatch* batch) -> Status {
-      std::unique_lock<std::shared_mutex> lock(catalog_.mu);
-      for (const auto& [stream_uid, index] : expired) {
-        auto s = catalog_.streams_by_uid.find(stream_uid);
-        if (s == catalog_.streams_by_uid.end()) continue;
-        auto sh = s->second->shards.find(index);
-        if (sh == s->second->shards.end()) continue;
-        const uint64_t uid = sh->second->uid;
-        batch->DeleteMeta(ShardMetaKey(uid));
-        batch->DeleteMeta(ShardSeqKey(uid));
-        batch->PutMeta(std::string(kPurgePrefix) + storage::BigEndian64(uid), "");
-        catalog_.shards_by_uid.erase(uid);
-        s->second->shards.erase(sh);
-      }
-      return Status::OK();
-    });
+    Status st = Mutate(
+        [&](storage::LogBatch* batch) -> Status {
+          std::unique_lock<std::shared_mutex> lock(catalog_.mu);
+          for (const auto& [stream_uid, index] : expired) {
+            auto s = catalog_.streams_by_uid.find(stream_uid);
+            if (s == catalog_.streams_by_uid.end()) continue;
+            auto sh = s->second->shards.find(index);
+            if (sh == s->second->shards.end()) continue;
+            const uint64_t uid = sh->second->uid;
+            batch->DeleteMeta(ShardMetaKey(uid));
+            batch->DeleteMeta(ShardSeqKey(uid));
+            batch->PutMeta(std::string(kPurgePrefix) + storage::BigEndian64(uid), "");
+            catalog_.shards_by_uid.erase(uid);
+            s->second->shards.erase(sh);
+          }
+          return Status::OK();
+        },
+        storage::WriteKind::kReclaim);
     if (!st.ok()) return st;
   }
 
@@ -100,18 +105,21 @@ Status EngineImpl::PurgeDeletedShards() {
                                   std::numeric_limits<uint64_t>::max());
     if (!rs.ok()) return Status::IoError(rs.ToString());
   }
-  return Mutate([&](storage::LogBatch* batch) -> Status {
-    for (const auto& k : markers) batch->DeleteMeta(k);
-    return Status::OK();
-  });
+  return Mutate(
+      [&](storage::LogBatch* batch) -> Status {
+        for (const auto& k : markers) batch->DeleteMeta(k);
+        return Status::OK();
+      },
+      storage::WriteKind::kReclaim);
 }
 
 void EngineImpl::RetentionLoop() {
   std::unique_lock<std::mutex> lock(retention_stop_mu_);
   while (!retention_stop_) {
     retention_cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_interval_ms),
-                           [&] { return retention_stop_; });
+                           [&] { return retention_stop_ || retention_kick_; });
     if (retention_stop_) break;
+    retention_kick_ = false;  // DeleteStream asks for a round at once
     lock.unlock();
     Status s = RunRetention();
     (void)s;  // a failure is retried next round; write errors also fail-stop appends

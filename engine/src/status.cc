@@ -29,6 +29,10 @@ std::string_view AwsErrorName(ErrorCode code) {
       return "InternalFailure";
     case ErrorCode::kIoError:
       return "InternalFailure";
+    case ErrorCode::kDiskFull:
+      // AWS's common error for a temporary server-side failure (HTTP 503):
+      // every AWS SDK retries it with backoff.
+      return "ServiceUnavailable";
   }
   return "InternalFailure";
 }

@@ -2,8 +2,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "tidelog/clock.h"
 #include "tidelog/types.h"
@@ -18,6 +20,13 @@ enum class Durability {
   // process crash, not power loss.
   kAsync,
 };
+
+enum class LogSeverity { kInfo, kWarning, kError };
+
+// Receives one log line (no trailing newline) from any thread, including
+// RocksDB's background threads; must be thread-safe and must not call back
+// into the engine.
+using LogSink = std::function<void(LogSeverity severity, std::string_view line)>;
 
 struct EngineOptions {
   // Directory of the RocksDB database. Created if missing.
@@ -66,6 +75,20 @@ struct EngineOptions {
   // RocksDB block cache and memtable budget shared by all column families.
   size_t block_cache_bytes = 64 << 20;
   size_t write_buffer_bytes = 64 << 20;
+
+  // Free-space reserve of the filesystem holding data_dir. While less than
+  // this is free, calls that add data (PutRecord(s), CreateStream, resharding,
+  // tags, consumers...) fail with ErrorCode::kDiskFull before touching the
+  // disk, so the space left lets RocksDB flush and compact and lets
+  // DeleteStream and retention free space. Writes resume by themselves once
+  // space is back. 0 disables the check (RocksDB then meets ENOSPC itself,
+  // which also fails writes with kDiskFull, but deletions may fail too).
+  // Default: 64 MiB, two memtable flushes' worth (memtables are 32 MiB).
+  uint64_t min_free_bytes = 64ULL << 20;
+
+  // Where the engine and RocksDB log (RocksDB writes no LOG file). Default
+  // (empty): warnings and errors to stderr.
+  LogSink log_sink;
 };
 
 }  // namespace tidelog

@@ -22,6 +22,7 @@ enum class ErrorCode {
   kAccessDenied,                   // AccessDeniedException
   kInternalFailure,                // InternalFailure (HTTP 500)
   kIoError,                        // storage failure; surfaced to clients as InternalFailure
+  kDiskFull,  // data disk full / below the reserve: ServiceUnavailable (HTTP 503), retryable
 };
 
 // The exception name AWS puts in `__type` / `x-amzn-ErrorType` for `code`.
@@ -48,6 +49,12 @@ class Status {
   static Status Validation(std::string m) { return {ErrorCode::kValidation, std::move(m)}; }
   static Status Internal(std::string m) { return {ErrorCode::kInternalFailure, std::move(m)}; }
   static Status IoError(std::string m) { return {ErrorCode::kIoError, std::move(m)}; }
+  // The write was refused (or failed) because the data disk is full or below
+  // its free-space reserve. Nothing of it was acknowledged; retry later.
+  static Status DiskFull() {
+    return {ErrorCode::kDiskFull,
+            "The broker's data disk is full; writes are refused until space is freed."};
+  }
 
   bool ok() const { return code_ == ErrorCode::kOk; }
   ErrorCode code() const { return code_; }
