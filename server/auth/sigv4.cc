@@ -146,18 +146,30 @@ std::optional<AuthError> ClaimFromQuery(const QueryParams& params, SignatureClai
 
 }  // namespace
 
-SigV4Verifier::SigV4Verifier(std::vector<Credential> credentials,
+// What CheckClaim() learns of a request, for the signature check.
+struct SigV4Verifier::Claim {
+  SignatureClaim signature;
+  QueryParams params;
+  std::string access_key_id;
+  std::string_view date8, region, service;  // into signature.credential
+  std::vector<std::string> signed_headers;
+  const Credential* credential = nullptr;
+};
+
+SigV4Verifier::SigV4Verifier(std::vector<Credential> credentials, std::string region,
                              std::shared_ptr<tidelog::Clock> clock, int64_t max_skew_ms)
-    : clock_(std::move(clock)), max_skew_ms_(max_skew_ms) {
+    : region_(std::move(region)), clock_(std::move(clock)), max_skew_ms_(max_skew_ms) {
   for (Credential& c : credentials) {
-    secrets_.emplace(std::move(c.access_key_id), std::move(c.secret_access_key));
+    std::string id = c.access_key_id;
+    credentials_.emplace(std::move(id), std::move(c));
   }
 }
 
-std::optional<AuthError> SigV4Verifier::Verify(const HttpRequest& request) const {
+std::optional<AuthError> SigV4Verifier::CheckClaim(const HttpRequest& request, Claim* out) const {
   std::string_view path, query;
   sigv4::SplitTarget(request.target, &path, &query);
-  QueryParams params = sigv4::ParseQuery(query);
+  out->params = sigv4::ParseQuery(query);
+  const QueryParams& params = out->params;
   const std::string* header = request.Header("authorization");
   const bool query_auth = FindParam(params, "X-Amz-Algorithm") != nullptr;
   if (header != nullptr && query_auth) {
@@ -169,7 +181,7 @@ std::optional<AuthError> SigV4Verifier::Verify(const HttpRequest& request) const
     return AuthError{"MissingAuthenticationTokenException", "Missing Authentication Token"};
   }
 
-  SignatureClaim claim;
+  SignatureClaim& claim = out->signature;
   std::optional<AuthError> error = header != nullptr ? ClaimFromHeader(request, *header, &claim)
                                                      : ClaimFromQuery(params, &claim);
   if (error) return error;
@@ -187,31 +199,44 @@ std::optional<AuthError> SigV4Verifier::Verify(const HttpRequest& request) const
         "keyid/date/region/service/term, got '" +
         claim.credential + "'");
   }
-  const std::string access_key_id(scope[0]);
-  const std::string_view date8 = scope[1], region = scope[2], service = scope[3];
+  out->access_key_id = std::string(scope[0]);
+  out->date8 = scope[1];
+  out->region = scope[2];
+  out->service = scope[3];
   if (scope[4] != kTerminator) {
     return Invalid("Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                    std::string(scope[4]) + "'. ");
   }
-  if (service != kService) {
+  if (out->service != kService) {
     return Invalid("Credential should be scoped to correct service: 'kinesis'. ");
   }
-  if (region.empty()) {
-    return Invalid("Credential should be scoped to a valid region, not ''. ");
+  if (out->region != region_) {
+    return Invalid("Credential should be scoped to a valid region, not '" +
+                   std::string(out->region) + "'. ");
   }
-  if (date8 != std::string_view(claim.amz_date).substr(0, 8)) {
+  if (out->date8 != std::string_view(claim.amz_date).substr(0, 8)) {
     return Invalid(
         "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from "
         "HTTP: '" +
-        std::string(date8) + "' != '" + claim.amz_date.substr(0, 8) + "', from '" + claim.amz_date +
-        "'.");
+        std::string(out->date8) + "' != '" + claim.amz_date.substr(0, 8) + "', from '" +
+        claim.amz_date + "'.");
   }
 
-  auto secret = secrets_.find(access_key_id);
-  if (secret == secrets_.end()) {
+  auto found = credentials_.find(out->access_key_id);
+  // A session credential is valid only with its own token; a long-term key
+  // with any token is refused as AWS refuses a token it did not issue.
+  const std::string* token = header != nullptr ? request.Header("x-amz-security-token")
+                                               : FindParam(params, "X-Amz-Security-Token");
+  const bool token_ok =
+      found != credentials_.end() &&
+      (found->second.session_token.empty()
+           ? token == nullptr
+           : token != nullptr && sigv4::ConstantTimeEquals(*token, found->second.session_token));
+  if (!token_ok) {
     return AuthError{"UnrecognizedClientException",
                      "The security token included in the request is invalid."};
   }
+  out->credential = &found->second;
 
   const int64_t now = clock_->NowMillis();
   const std::string window = std::to_string(max_skew_ms_ / 60000) + " min.)";
@@ -226,13 +251,25 @@ std::optional<AuthError> SigV4Verifier::Verify(const HttpRequest& request) const
                    " + " + window);
   }
 
-  std::vector<std::string> signed_headers;
   for (std::string_view name : Split(claim.signed_headers, ';')) {
-    signed_headers.emplace_back(name);
+    out->signed_headers.emplace_back(name);
   }
-  if (std::find(signed_headers.begin(), signed_headers.end(), "host") == signed_headers.end()) {
+  if (std::find(out->signed_headers.begin(), out->signed_headers.end(), "host") ==
+      out->signed_headers.end()) {
     return Incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
+  return std::nullopt;
+}
+
+std::optional<AuthError> SigV4Verifier::VerifyHead(const HttpRequest& request) const {
+  Claim claim;
+  return CheckClaim(request, &claim);
+}
+
+std::optional<AuthError> SigV4Verifier::Verify(const HttpRequest& request) const {
+  Claim claim;
+  if (auto error = CheckClaim(request, &claim)) return error;
+  const SignatureClaim& signature = claim.signature;
 
   // A client may sign a declared body hash; it must be the body's real hash,
   // or the signature would not cover the body.
@@ -242,15 +279,18 @@ std::optional<AuthError> SigV4Verifier::Verify(const HttpRequest& request) const
   }
 
   std::string canonical_query =
-      sigv4::CanonicalQuery(params, claim.from_query ? "X-Amz-Signature" : "");
-  std::string canonical = sigv4::CanonicalRequest(request, canonical_query, signed_headers,
-                                                  claim.signed_headers, payload_hash);
-  std::string credential_scope = claim.credential.substr(access_key_id.size() + 1);
-  std::string string_to_sign = sigv4::StringToSign(claim.amz_date, credential_scope, canonical);
-  sigv4::Digest key = sigv4::DeriveSigningKey(secret->second, date8, region, service);
+      sigv4::CanonicalQuery(claim.params, signature.from_query ? "X-Amz-Signature" : "");
+  std::string canonical = sigv4::CanonicalRequest(request, canonical_query, claim.signed_headers,
+                                                  signature.signed_headers, payload_hash);
+  std::string credential_scope = signature.credential.substr(claim.access_key_id.size() + 1);
+  std::string string_to_sign = sigv4::StringToSign(signature.amz_date, credential_scope, canonical);
+  sigv4::Digest key = sigv4::DeriveSigningKey(claim.credential->secret_access_key, claim.date8,
+                                              claim.region, claim.service);
   std::string expected = sigv4::HexEncode(sigv4::HmacSha256(
       std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), string_to_sign));
-  if (!sigv4::ConstantTimeEquals(expected, claim.signature)) return Invalid(kSignatureMismatch);
+  if (!sigv4::ConstantTimeEquals(expected, signature.signature)) {
+    return Invalid(kSignatureMismatch);
+  }
   return std::nullopt;
 }
 
@@ -261,11 +301,14 @@ void SignRequestV4(HttpRequest* request, const Credential& credential, std::stri
     std::string name = h.first;
     std::transform(name.begin(), name.end(), name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return name == "authorization" || name == "x-amz-date";
+    return name == "authorization" || name == "x-amz-date" || name == "x-amz-security-token";
   };
   headers.erase(std::remove_if(headers.begin(), headers.end(), is_replaced), headers.end());
   const std::string amz_date = sigv4::FormatAmzDate(now_millis);
   headers.emplace_back("x-amz-date", amz_date);
+  if (!credential.session_token.empty()) {
+    headers.emplace_back("x-amz-security-token", credential.session_token);
+  }
 
   std::vector<std::string> signed_headers;
   for (const auto& [name, value] : headers) {

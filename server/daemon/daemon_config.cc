@@ -9,6 +9,7 @@
 #include <charconv>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -23,6 +24,21 @@ bool ParseInt(const std::string& text, int64_t min, int64_t max, int64_t* out) {
   if (ec != std::errc() || end != text.data() + text.size() || v < min || v > max) return false;
   *out = v;
   return true;
+}
+
+// A setting that takes a whole number of bytes or items in [min, max].
+Setter CountSetter(std::string flag, int64_t min, int64_t max, size_t DaemonConfig::*member) {
+  return [flag = std::move(flag), min, max, member](DaemonConfig* c, const std::string& v,
+                                                    std::string* e) {
+    int64_t n;
+    if (!ParseInt(v, min, max, &n)) {
+      *e = "--" + flag + " must be an integer in [" + std::to_string(min) + ", " +
+           std::to_string(max) + "], got '" + v + "'";
+      return false;
+    }
+    c->*member = static_cast<size_t>(n);
+    return true;
+  };
 }
 
 // Every setting, by flag name (without "--"). TOML keys are the same names,
@@ -91,6 +107,17 @@ const std::map<std::string, Setter>& Setters() {
          c->secret_access_key = v;
          return true;
        }},
+      {"session-token",
+       [](DaemonConfig* c, const std::string& v, std::string*) {
+         c->session_token = v;
+         return true;
+       }},
+      {"max-connections",
+       CountSetter("max-connections", 1, 1 << 20, &DaemonConfig::max_connections)},
+      {"max-inflight-body-bytes", CountSetter("max-inflight-body-bytes", 1 << 20, int64_t{1} << 40,
+                                              &DaemonConfig::max_inflight_body_bytes)},
+      {"max-connection-body-bytes", CountSetter("max-connection-body-bytes", 1024, int64_t{1} << 40,
+                                                &DaemonConfig::max_connection_body_bytes)},
       {"credentials-file",
        [](DaemonConfig* c, const std::string& v, std::string*) {
          c->credentials_file = v;
@@ -132,6 +159,16 @@ const std::map<std::string, Setter>& Setters() {
            return false;
          }
          c->max_body_bytes = static_cast<size_t>(n);
+         return true;
+       }},
+      {"min-free-bytes",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 0, std::numeric_limits<int64_t>::max(), &n)) {
+           *e = "--min-free-bytes must be an integer >= 0, got '" + v + "'";
+           return false;
+         }
+         c->min_free_bytes = static_cast<uint64_t>(n);
          return true;
        }},
   };
@@ -235,8 +272,12 @@ bool LoadCredentials(const DaemonConfig& config, std::vector<Credential>* creden
     *error = "--access-key-id and --secret-access-key go together";
     return false;
   }
+  if (!config.session_token.empty() && config.access_key_id.empty()) {
+    *error = "--session-token goes with --access-key-id and --secret-access-key";
+    return false;
+  }
   if (!config.access_key_id.empty()) {
-    credentials->push_back({config.access_key_id, config.secret_access_key});
+    credentials->push_back({config.access_key_id, config.secret_access_key, config.session_token});
   }
   if (!config.credentials_file.empty()) {
     std::ifstream in(config.credentials_file);
@@ -248,15 +289,19 @@ bool LoadCredentials(const DaemonConfig& config, std::vector<Credential>* creden
     for (int number = 1; std::getline(in, line); ++number) {
       std::string text = Trim(line);
       if (text.empty() || text[0] == '#') continue;
+      // ACCESS_KEY_ID:SECRET[:SESSION_TOKEN]; secrets hold no ':', tokens may.
       size_t colon = text.find(':');
+      size_t second = colon == std::string::npos ? colon : text.find(':', colon + 1);
       std::string id = colon == std::string::npos ? "" : Trim(text.substr(0, colon));
-      std::string secret = colon == std::string::npos ? "" : Trim(text.substr(colon + 1));
-      if (id.empty() || secret.empty()) {
+      std::string secret =
+          colon == std::string::npos ? "" : Trim(text.substr(colon + 1, second - colon - 1));
+      std::string token = second == std::string::npos ? "" : Trim(text.substr(second + 1));
+      if (id.empty() || secret.empty() || (second != std::string::npos && token.empty())) {
         *error = config.credentials_file + ":" + std::to_string(number) +
-                 ": expected ACCESS_KEY_ID:SECRET";
+                 ": expected ACCESS_KEY_ID:SECRET or ACCESS_KEY_ID:SECRET:SESSION_TOKEN";
         return false;
       }
-      credentials->push_back({id, secret});
+      credentials->push_back({id, secret, token});
     }
   }
   std::set<std::string> seen;
@@ -320,13 +365,28 @@ flags win over the file):
   --threads N                     event-loop threads (default: one per core)
   --access-key-id ID              with --secret-access-key: require SigV4
   --secret-access-key KEY
-  --credentials-file FILE         more credentials, one ACCESS_KEY_ID:SECRET
-                                  per line ('#' starts a comment)
-  --region REGION                 region in ARNs (default us-east-1)
+  --session-token TOKEN           makes that key a session credential: its
+                                  requests must carry X-Amz-Security-Token
+  --credentials-file FILE         more credentials, one per line:
+                                  ACCESS_KEY_ID:SECRET[:SESSION_TOKEN]
+                                  ('#' starts a comment)
+  --region REGION                 region in ARNs, and the one signatures must
+                                  be scoped to (default us-east-1)
   --account-id ID                 12-digit account in ARNs (default 000000000000)
   --retention-check-interval S    seconds between retention sweeps (default 60;
                                   0 disables the background sweep)
   --max-body-bytes N              larger requests get 413 (default 8388608)
+  --max-connections N             connections past N are closed at once
+                                  (default 4096)
+  --max-inflight-body-bytes N     request bodies read and not yet answered,
+                                  all connections together; more wait unread
+                                  (default 33554432 = 32 MiB)
+  --max-connection-body-bytes N   the same for one connection's pipelined
+                                  requests (default 16777216 = 16 MiB)
+  --min-free-bytes N              refuse appends while the data filesystem has
+                                  less than N bytes free, so deletions and
+                                  compaction can still free space (default
+                                  67108864 = 64 MiB; 0 disables)
   --help                          this text
 
 Authentication is on when credentials are configured, off otherwise.

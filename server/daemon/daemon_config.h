@@ -25,6 +25,12 @@ struct DaemonConfig {
   std::string account_id = "000000000000";
   int64_t retention_check_interval_s = 60;
   size_t max_body_bytes = 8 << 20;
+  std::string session_token;  // with access_key_id: a session credential
+  size_t max_connections = 4096;
+  size_t max_inflight_body_bytes = 32 << 20;
+  size_t max_connection_body_bytes = 16 << 20;
+  // Free-space reserve of the data filesystem (EngineOptions::min_free_bytes).
+  uint64_t min_free_bytes = 64ULL << 20;
   bool help = false;
 };
 

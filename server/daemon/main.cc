@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -60,6 +61,14 @@ int Run(int argc, char** argv) {
   engine_options.account_id = config.account_id;
   engine_options.region = config.region;
   engine_options.retention_interval_ms = config.retention_check_interval_s * 1000;
+  engine_options.min_free_bytes = config.min_free_bytes;
+  // RocksDB's info log and the store's disk-full reports go to our log.
+  engine_options.log_sink = [](tidelog::LogSeverity severity, std::string_view line) {
+    Log(severity == tidelog::LogSeverity::kError     ? LogLevel::kError
+        : severity == tidelog::LogSeverity::kWarning ? LogLevel::kWarning
+                                                     : LogLevel::kInfo,
+        line);
+  };
   std::unique_ptr<tidelog::Engine> engine;
   tidelog::Status status = tidelog::Engine::Open(engine_options, &engine);
   if (!status.ok()) {
@@ -69,7 +78,7 @@ int Run(int argc, char** argv) {
 
   std::unique_ptr<SigV4Verifier> verifier;
   if (!credentials.empty()) {
-    verifier = std::make_unique<SigV4Verifier>(credentials, tidelog::SystemClock());
+    verifier = std::make_unique<SigV4Verifier>(credentials, config.region, tidelog::SystemClock());
   }
   KinesisServiceOptions service_options;
   service_options.verifier = verifier.get();
@@ -83,6 +92,10 @@ int Run(int argc, char** argv) {
   http_options.listen = config.listen;
   http_options.threads = config.threads;
   http_options.max_body_bytes = config.max_body_bytes;
+  http_options.max_connections = config.max_connections;
+  http_options.max_inflight_body_bytes = config.max_inflight_body_bytes;
+  http_options.max_connection_body_bytes = config.max_connection_body_bytes;
+  http_options.log = [](std::string_view line) { Log(LogLevel::kWarning, line); };
   auto http = std::make_unique<HttpServer>(http_options, service.get());
   if (!http->Start(&error)) {
     Log(LogLevel::kError, error);

@@ -19,8 +19,14 @@ using boost::system::error_code;
 namespace {
 
 constexpr size_t kDiscardBufferBytes = 16 << 10;
-// Most read-buffer room reserved for a body, and kept between requests.
+// Most read-buffer room reserved for a body.
 constexpr size_t kMaxBodyReserveBytes = 1 << 20;
+// Read-buffer room kept by a connection between requests; more is given back.
+constexpr size_t kIdleReadBufferBytes = 16 << 10;
+// A request the handler answered from its head alone whose body is at most
+// this is still read (and dropped) to keep the connection; a larger one is
+// never read and the connection closes.
+constexpr size_t kReadEarlyAnsweredBodyBytes = 64 << 10;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
@@ -53,8 +59,7 @@ HttpConnection::HttpConnection(HttpServer::Loop* loop, asio::ip::tcp::socket soc
 }
 
 void HttpConnection::Start() {
-  loop_->connections.insert(this);
-  loop_->server->open_connections_.fetch_add(1);
+  loop_->connections.insert(this);  // counted in open_connections_ when accepted
   if (loop_->draining) {
     Close();
     return;
@@ -104,10 +109,106 @@ void HttpConnection::OnHeader(error_code ec) {
     EnqueueErrorAndClose(413);
     return;
   }
+
+  const auto& message = parser_->get();
+  HttpRequest& request = request_.emplace();
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.headers.reserve(16);
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.remote_address = remote_address_;
+
+  const bool expects_continue =
+      EqualsIgnoreCase(message[http::field::expect], "100-continue") && message.version() >= 11;
+  if (auto answer = loop_->server->handler_->CheckHead(request)) {
+    const bool small_body = length && *length <= kReadEarlyAnsweredBodyBytes;
+    if (!parser_->is_done() && (expects_continue || !small_body)) {
+      // Never read: a client waiting for 100 Continue sends no body after a
+      // final answer, and a large one is not worth receiving.
+      request_.reset();
+      EnqueueResponseAndClose(std::move(*answer));
+      return;
+    }
+    early_response_ = std::move(*answer);
+  }
   if (parser_->is_done()) {
     Dispatch();
     return;
   }
+  AdmitBody();
+}
+
+void HttpConnection::AdmitBody() {
+  const size_t need = static_cast<size_t>(
+      parser_->content_length().value_or(static_cast<uint64_t>(options_.max_body_bytes)));
+  if (TryTakeBodyBudget(need)) {
+    ContinueBody();
+    return;
+  }
+  if (read_state_ != ReadState::kAwaitBudget) {
+    read_state_ = ReadState::kAwaitBudget;
+    loop_->server->awaiting_body_budget_.fetch_add(1);
+  }
+}
+
+void HttpConnection::EndAwaitBudget(ReadState next) {
+  if (read_state_ != ReadState::kAwaitBudget) return;
+  read_state_ = next;
+  loop_->server->awaiting_body_budget_.fetch_sub(1);
+}
+
+bool HttpConnection::TryTakeBodyBudget(size_t bytes) {
+  // One connection alone may always have a body of max_body_bytes in flight.
+  const size_t connection_limit =
+      std::max(options_.max_connection_body_bytes, options_.max_body_bytes);
+  if (inflight_body_ > 0 && inflight_body_ + bytes > connection_limit) {
+    return false;  // retried as this connection's responses arrive
+  }
+  auto& waiters = loop_->body_waiters;
+  const bool first_in_line = waiters.empty() || waiters.front().get() == this;
+  if (!first_in_line || loop_->body_budget < bytes) {
+    if (!awaiting_budget_queue_) {
+      awaiting_budget_queue_ = true;
+      waiters.push_back(shared_from_this());
+    }
+    return false;
+  }
+  if (awaiting_budget_queue_) {
+    awaiting_budget_queue_ = false;
+    waiters.pop_front();
+  }
+  loop_->body_budget -= bytes;
+  body_charge_ = bytes;
+  inflight_body_ += bytes;
+  return true;
+}
+
+void HttpConnection::ReleaseBodyBudget(size_t bytes) {
+  if (bytes == 0) return;
+  inflight_body_ -= bytes;
+  loop_->body_budget += bytes;
+  auto& waiters = loop_->body_waiters;
+  while (!waiters.empty()) {
+    std::shared_ptr<HttpConnection> next = waiters.front();
+    if (next->closed_ || next->read_state_ != ReadState::kAwaitBudget) {
+      next->awaiting_budget_queue_ = false;
+      waiters.pop_front();
+      continue;
+    }
+    const size_t need = static_cast<size_t>(
+        next->parser_->content_length().value_or(static_cast<uint64_t>(options_.max_body_bytes)));
+    if (!next->TryTakeBodyBudget(need)) break;
+    next->ContinueBody();
+  }
+  if (!closed_ && read_state_ == ReadState::kAwaitBudget && !awaiting_budget_queue_) AdmitBody();
+}
+
+void HttpConnection::ContinueBody() {
+  EndAwaitBudget(ReadState::kIdle);
   auto expect = parser_->get()[http::field::expect];
   if (EqualsIgnoreCase(expect, "100-continue") && parser_->get().version() >= 11) {
     // The interim answer must not interleave with earlier responses.
@@ -179,12 +280,20 @@ void HttpConnection::OnReadError(error_code ec) {
 }
 
 void HttpConnection::EnqueueErrorAndClose(int status) {
+  HttpResponse response;
+  response.status = status;
+  EnqueueResponseAndClose(std::move(response));
+}
+
+void HttpConnection::EnqueueResponseAndClose(HttpResponse response) {
   stop_reading_ = true;
+  // A body being read (or waited for) is dropped unread.
+  ReleaseBodyBudget(std::exchange(body_charge_, 0));
   Slot slot;
   slot.ready = true;
   slot.keep_alive = false;
   slot.close_after = true;
-  slot.response.status = status;
+  slot.response = std::move(response);
   slots_.push_back(std::move(slot));
   Pump();
 }
@@ -192,26 +301,32 @@ void HttpConnection::EnqueueErrorAndClose(int status) {
 void HttpConnection::Dispatch() {
   auto message = parser_->release();
   parser_.reset();
-  if (read_buffer_.capacity() > kMaxBodyReserveBytes) read_buffer_.shrink_to_fit();
-  HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  request.headers.reserve(16);
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
+  if (read_buffer_.capacity() > kIdleReadBufferBytes) read_buffer_.shrink_to_fit();
+  HttpRequest request = std::move(*request_);
+  request_.reset();
   request.body = std::move(message.body());
-  request.remote_address = remote_address_;
 
   Slot slot;
   slot.keep_alive = message.keep_alive();
   if (!slot.keep_alive) stop_reading_ = true;
+  // The slot holds the budget of the body it hands on (a chunked body may
+  // have come in under its charge) until its response arrives.
+  const size_t charge = std::exchange(body_charge_, 0);
+  slot.body_bytes = early_response_ ? 0 : std::min(charge, request.body.size());
   const uint64_t seq = first_seq_ + slots_.size();
-  slots_.push_back(std::move(slot));
-
-  loop_->server->handler_->Handle(std::move(request), MakeResponder(seq));
+  if (early_response_) {
+    slot.ready = true;
+    slot.response = std::move(*early_response_);
+    early_response_.reset();
+    slots_.push_back(std::move(slot));
+    ReleaseBodyBudget(charge);
+    Pump();
+  } else {
+    const size_t unused = charge - slot.body_bytes;
+    slots_.push_back(std::move(slot));
+    ReleaseBodyBudget(unused);
+    loop_->server->handler_->Handle(std::move(request), MakeResponder(seq));
+  }
   ReadHeader();
 }
 
@@ -230,8 +345,12 @@ void HttpConnection::Complete(uint64_t seq, HttpResponse response) {
 }
 
 void HttpConnection::OnComplete(uint64_t seq, HttpResponse response) {
-  if (closed_ || seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;
+  if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;
   Slot& slot = slots_[seq - first_seq_];
+  // The handler is done with the body: its budget is free again, even if the
+  // connection closed meanwhile (the handler held the body until now).
+  ReleaseBodyBudget(std::exchange(slot.body_bytes, 0));
+  if (closed_) return;
   slot.response = std::move(response);
   slot.ready = true;
   Pump();
@@ -244,16 +363,25 @@ std::string HttpConnection::SerializeHead(Slot& slot, bool close) {
   head.append("HTTP/1.1 ").append(std::to_string(r.status)).push_back(' ');
   std::string_view reason = http::obsolete_reason(static_cast<http::status>(r.status));
   head.append(reason.empty() ? std::string_view("Unknown") : reason).append("\r\n");
-  bool has_request_id = false;
+  const std::string* request_id = nullptr;
   for (const auto& [name, value] : r.headers) {
     if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
         EqualsIgnoreCase(name, "date")) {
       continue;  // owned by this layer
     }
-    if (EqualsIgnoreCase(name, "x-amzn-requestid")) has_request_id = true;
+    if (EqualsIgnoreCase(name, "x-amzn-requestid")) request_id = &value;
     head.append(name).append(": ").append(value).append("\r\n");
   }
-  if (!has_request_id) head.append("x-amzn-RequestId: ").append(NewRequestId()).append("\r\n");
+  std::string new_id;
+  if (request_id == nullptr) {
+    new_id = NewRequestId();
+    request_id = &new_id;
+    head.append("x-amzn-RequestId: ").append(new_id).append("\r\n");
+  }
+  if (!r.internal_detail.empty()) {
+    loop_->server->Log("request " + *request_id + " from " + remote_address_ + " answered " +
+                       std::to_string(r.status) + ": " + r.internal_detail);
+  }
   head.append("Date: ").append(CurrentHttpDate()).append("\r\n");
   head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
   if (close) head.append("Connection: close\r\n");
@@ -359,7 +487,8 @@ void HttpConnection::ReadAndDiscard() {
 
 void HttpConnection::BeginDrain() {
   stop_reading_ = true;
-  if (read_state_ == ReadState::kHeader || read_state_ == ReadState::kAwaitContinue) {
+  if (read_state_ == ReadState::kHeader || read_state_ == ReadState::kAwaitBudget ||
+      read_state_ == ReadState::kAwaitContinue) {
     // Waiting for a request not yet received: abandon it. A body being read
     // belongs to a request in flight and is let finish. Shutting the read
     // side down ends the pending read with EOF (never cancel; see
@@ -370,7 +499,11 @@ void HttpConnection::BeginDrain() {
       error_code ec;
       socket_->shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
     }
+    EndAwaitBudget(ReadState::kIdle);
     read_state_ = ReadState::kIdle;
+    request_.reset();
+    early_response_.reset();
+    ReleaseBodyBudget(std::exchange(body_charge_, 0));
   }
   Pump();
 }
@@ -389,6 +522,10 @@ void HttpConnection::OnTick(int64_t now_ms) {
 void HttpConnection::Close() {
   if (closed_) return;
   closed_ = true;
+  // The body being read is dropped; slots keep theirs until their responses
+  // arrive (OnComplete), since the handler may still hold those bodies.
+  EndAwaitBudget(ReadState::kIdle);
+  ReleaseBodyBudget(std::exchange(body_charge_, 0));
   // shutdown() ends any read or write in progress (never cancel; see
   // http_loop.h). Its buffers are members, alive until its handler, which
   // holds a reference, has run; the last such handler closes the socket.

@@ -40,25 +40,37 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   void Complete(uint64_t seq, HttpResponse response);
 
  private:
-  enum class ReadState { kIdle, kHeader, kAwaitContinue, kBody };
+  // kAwaitBudget: a request's head is in, its body waits for room under the
+  // in-flight body limits (HttpServerOptions::max_*_body_bytes).
+  enum class ReadState { kIdle, kHeader, kAwaitBudget, kAwaitContinue, kBody };
 
   // One request in flight, in arrival order.
   struct Slot {
     bool ready = false;
     bool keep_alive = true;
     bool close_after = false;  // server-made error: close (lingering) after it
+    size_t body_bytes = 0;     // body budget held until the response arrives
     HttpResponse response;
     std::string head;  // serialized status line and headers, while being written
   };
 
   void ReadHeader();
   void OnHeader(boost::system::error_code ec);
+  // Takes body budget for the request whose head is in, or waits for it.
+  void AdmitBody();
+  bool TryTakeBodyBudget(size_t bytes);
+  // Gives back budget; wakes the loop's waiters and this connection.
+  void ReleaseBodyBudget(size_t bytes);
+  void ContinueBody();
+  // Leaves ReadState::kAwaitBudget for `next` (keeps the server's count).
+  void EndAwaitBudget(ReadState next);
   void WriteContinueThenReadBody();
   void ReadBody();
   void OnBody(boost::system::error_code ec);
   void Dispatch();
   void OnReadError(boost::system::error_code ec);
   void EnqueueErrorAndClose(int status);
+  void EnqueueResponseAndClose(HttpResponse response);
   Responder MakeResponder(uint64_t seq);
   void OnComplete(uint64_t seq, HttpResponse response);
   // Writes what is ready, resumes paused reads, closes when done.
@@ -79,9 +91,17 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   boost::beast::flat_buffer read_buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+  // The request being read: its head from OnHeader() on, handed on by Dispatch().
+  std::optional<HttpRequest> request_;
+  // Set when the handler answered the head and the (small) body is read only
+  // to keep the connection: Dispatch() answers this instead of calling Handle().
+  std::optional<HttpResponse> early_response_;
   ReadState read_state_ = ReadState::kIdle;
-  bool stop_reading_ = false;  // no request after the ones in slots_ will be read
-  bool paused_ = false;        // reading stopped by max_pipelined_requests
+  size_t body_charge_ = 0;              // budget taken for the body being read
+  size_t inflight_body_ = 0;            // body_charge_ plus every slot's body_bytes
+  bool awaiting_budget_queue_ = false;  // in the loop's body_waiters
+  bool stop_reading_ = false;           // no request after the ones in slots_ will be read
+  bool paused_ = false;                 // reading stopped by max_pipelined_requests
 
   std::deque<Slot> slots_;
   uint64_t first_seq_ = 0;  // sequence number of slots_.front()

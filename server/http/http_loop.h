@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -75,6 +77,11 @@ struct HttpServer::Loop {
 
   // Loop thread only. A connection is registered from Start() until Close().
   std::unordered_set<HttpConnection*> connections;
+  // This loop's share of HttpServerOptions::max_inflight_body_bytes still
+  // free, and the connections waiting for some of it, oldest first (a
+  // connection closed or no longer waiting is skipped when reached).
+  size_t body_budget = 0;
+  std::deque<std::shared_ptr<HttpConnection>> body_waiters;
   bool draining = false;
   bool stopping = false;
 };

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,6 +34,9 @@ struct HttpResponse {
   // x-amzn-RequestId (unless present) itself.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Never sent: logged by the network layer with the response's request id
+  // (what went wrong inside, for an error the client sees only generically).
+  std::string internal_detail;
 };
 
 // Completes one request. May be called from any thread, exactly once.
@@ -41,6 +45,15 @@ using Responder = std::function<void(HttpResponse)>;
 class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
+  // Called on an event-loop thread once a request's line and headers have
+  // arrived, before its body is read (`head.body` is empty); must not block.
+  // A response answers the request there: the body is never handed to
+  // Handle() and, unless it is small, never read (the connection then
+  // closes). nullopt: read the body and call Handle().
+  virtual std::optional<HttpResponse> CheckHead(const HttpRequest& head) {
+    (void)head;
+    return std::nullopt;
+  }
   // Called on an event-loop thread; must not block. Blocking work goes to a
   // worker pool and calls `done` from there.
   virtual void Handle(HttpRequest request, Responder done) = 0;

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/socket_base.hpp>
 #include <chrono>
@@ -194,7 +195,12 @@ bool HttpServer::Start(std::string* error) {
   int threads = options_.threads > 0 ? options_.threads
                                      : static_cast<int>(std::thread::hardware_concurrency());
   if (threads <= 0) threads = 1;
-  for (int i = 0; i < threads; ++i) loops_.push_back(std::make_unique<Loop>(this));
+  const size_t body_share = std::max(
+      options_.max_inflight_body_bytes / static_cast<size_t>(threads), options_.max_body_bytes);
+  for (int i = 0; i < threads; ++i) {
+    loops_.push_back(std::make_unique<Loop>(this));
+    loops_.back()->body_budget = body_share;
+  }
 
   // Loop 0 binds first so the others learn the real port when 0 was asked.
   for (int i = 0; i < threads; ++i) {
@@ -249,6 +255,18 @@ void HttpServer::AcceptNext(Loop* loop) {
       });
       return;
     }
+    // Counted from here, so the cap holds exactly however many are being
+    // handed over; HttpConnection::Close() (or a failed hand-over) uncounts.
+    if (open_connections_.fetch_add(1) >= options_.max_connections) {
+      open_connections_.fetch_sub(1);
+      WarnRateLimited("refusing connections: " + std::to_string(options_.max_connections) +
+                      " are open (--max-connections)");
+      // Closed before any operation was started on it (nothing to cancel).
+      error_code close_ec;
+      socket.close(close_ec);
+      AcceptNext(loop);
+      return;
+    }
     // The target loop gets the bare descriptor and makes its own socket of
     // it, so the socket is registered with, used by and destroyed on that
     // loop's thread only.
@@ -257,12 +275,18 @@ void HttpServer::AcceptNext(Loop* loop) {
     const tcp protocol = loop->bound.protocol();
     auto fd = std::make_shared<OwnedFd>(socket.release(socket_ec));
     if (!socket_ec) {
-      target->mailbox.Post([target, fd, protocol] {
+      target->mailbox.Post([this, target, fd, protocol] {
         tcp::socket adopted(*target->ioc);
         error_code assign_ec;
         adopted.assign(protocol, fd->Take(), assign_ec);
-        if (!assign_ec) std::make_shared<HttpConnection>(target, std::move(adopted))->Start();
+        if (assign_ec) {
+          OnConnectionCountChanged();
+          return;
+        }
+        std::make_shared<HttpConnection>(target, std::move(adopted))->Start();
       });
+    } else {
+      OnConnectionCountChanged();
     }
     AcceptNext(loop);
   });
@@ -272,6 +296,22 @@ void HttpServer::OnConnectionCountChanged() {
   open_connections_.fetch_sub(1);
   std::lock_guard<std::mutex> lock(drain_mu_);
   drain_cv_.notify_all();
+}
+
+void HttpServer::Log(std::string_view message) {
+  if (options_.log) {
+    options_.log(message);
+  } else {
+    std::fprintf(stderr, "tidelog http: %.*s\n", static_cast<int>(message.size()), message.data());
+  }
+}
+
+void HttpServer::WarnRateLimited(std::string_view message) {
+  // At most one line a second, whichever loop asks.
+  const int64_t now = SteadyNowMillis();
+  int64_t last = last_refusal_warning_ms_.load();
+  if (now - last < 1000 || !last_refusal_warning_ms_.compare_exchange_strong(last, now)) return;
+  Log(message);
 }
 
 void HttpServer::Stop() {

@@ -7,9 +7,11 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "server/http/http_message.h"
@@ -38,6 +40,21 @@ struct HttpServerOptions {
   // After an error response that closes the connection (413, 400, 431), how
   // long unread request bytes are discarded so the client can read the answer.
   int64_t linger_timeout_ms = 2 * 1000;
+  // Open connections, all loops together. A connection accepted past it is
+  // closed at once (and a warning logged, at most once a second).
+  size_t max_connections = 4096;
+  // Request bodies read but not yet answered, in bytes: on one connection,
+  // and in all. A request whose body would pass either limit waits, unread,
+  // until earlier requests are answered (FIFO per loop). The total is split
+  // evenly across the loops; each share, and the per-connection limit, is at
+  // least max_body_bytes. A body of unknown length (chunked) counts as
+  // max_body_bytes until it has been read.
+  size_t max_connection_body_bytes = 16 << 20;
+  size_t max_inflight_body_bytes = 32 << 20;
+  // Where the server's log lines go: refused connections (at most one line a
+  // second) and each response's internal_detail with its request id.
+  // Empty: stderr.
+  std::function<void(std::string_view)> log;
   // false: one acceptor hands connections to the loops round-robin (even
   // spread; a second server on the same port fails to bind).
   // true: every loop has its own SO_REUSEPORT acceptor and the kernel spreads
@@ -70,6 +87,9 @@ class HttpServer {
 
   // Connections currently open (all loops).
   size_t open_connections() const { return open_connections_.load(); }
+  // Requests whose head is in and whose body waits for room under the
+  // in-flight body limits (all loops).
+  size_t requests_awaiting_body_budget() const { return awaiting_body_budget_.load(); }
 
   struct Loop;  // one event-loop thread; defined in http_server.cc
 
@@ -77,6 +97,8 @@ class HttpServer {
   void AcceptNext(Loop* loop);
   void QuitLoops();
   void OnConnectionCountChanged();
+  void Log(std::string_view message);
+  void WarnRateLimited(std::string_view message);
 
   HttpServerOptions options_;
   RequestHandler* handler_;
@@ -88,6 +110,8 @@ class HttpServer {
   bool stopped_ = false;
 
   std::atomic<size_t> open_connections_{0};
+  std::atomic<size_t> awaiting_body_budget_{0};
+  std::atomic<int64_t> last_refusal_warning_ms_{0};
   std::mutex drain_mu_;
   std::condition_variable drain_cv_;
 

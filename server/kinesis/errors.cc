@@ -1,6 +1,7 @@
 // Error and success responses of the AWS JSON 1.1 protocol.
 #include "server/kinesis/errors.h"
 
+#include "server/http/request_id.h"
 #include "server/kinesis/json_writer.h"
 
 namespace tidelog::server::kinesis {
@@ -46,9 +47,22 @@ HttpResponse SerializationErrorResponse(std::string_view message) {
 }
 
 HttpResponse StatusResponse(const Status& status) {
-  bool internal =
-      status.code() == ErrorCode::kInternalFailure || status.code() == ErrorCode::kIoError;
-  return ErrorResponse(status.aws_name(), status.message(), internal ? 500 : 400);
+  if (status.code() == ErrorCode::kInternalFailure || status.code() == ErrorCode::kIoError) {
+    // The engine's text may name files or internals: it goes to the log under
+    // the request id, and the client gets that id to quote.
+    std::string request_id = NewRequestId();
+    HttpResponse r = ErrorResponse(
+        AwsErrorName(ErrorCode::kInternalFailure),
+        "Internal service failure; the broker's log has the details under request id " +
+            request_id + ".",
+        500);
+    r.headers.emplace_back("x-amzn-RequestId", std::move(request_id));
+    r.internal_detail = status.ToString();
+    return r;
+  }
+  // A full data disk is temporary and every AWS SDK retries a 503.
+  const int http_status = status.code() == ErrorCode::kDiskFull ? 503 : 400;
+  return ErrorResponse(status.aws_name(), status.message(), http_status);
 }
 
 }  // namespace tidelog::server::kinesis

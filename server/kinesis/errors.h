@@ -21,7 +21,11 @@ HttpResponse ErrorResponse(std::string_view type, std::string_view message, int 
 // A SerializationException: AWS spells its member `Message`.
 HttpResponse SerializationErrorResponse(std::string_view message);
 
-// A failed engine Status: 500 for InternalFailure and storage errors, else 400.
+// A failed engine Status: 400 with its AWS name and message (503 for a full
+// data disk, ServiceUnavailable), or, for
+// InternalFailure and storage errors, 500 InternalFailure with a generic
+// message naming the request id; the engine's own text goes only to the
+// broker's log (HttpResponse::internal_detail).
 HttpResponse StatusResponse(const Status& status);
 
 // The JSON error body alone; an empty message is left out, as AWS does for

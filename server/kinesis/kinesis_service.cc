@@ -1,5 +1,7 @@
-// Request pipeline: auth -> method -> target -> content type -> JSON ->
-// types -> constraints -> operation (on the pool unless it is a put).
+// Request pipeline. Before the body is read (CheckHead): auth without the
+// body hash -> method -> target -> content type. With the body (Handle): full
+// auth -> the same head checks -> JSON -> types -> constraints -> operation
+// (on the pool unless it is a put).
 #include "server/kinesis/kinesis_service.h"
 
 #include <boost/asio/post.hpp>
@@ -48,20 +50,19 @@ KinesisService::KinesisService(tidelog::Engine* engine, KinesisServiceOptions op
 
 KinesisService::~KinesisService() { pool_->join(); }
 
-void KinesisService::Handle(HttpRequest request, Responder done) {
-  if (options_.verifier != nullptr) {
-    if (auto err = options_.verifier->Verify(request)) {
-      return done(ErrorResponse(err->type, err->message));
-    }
-  }
-  if (request.method != "POST") return done(AccessDenied());
+namespace {
+
+// The checks after authentication that need only the head: method, target,
+// content type. On success *op and *shape name the operation.
+std::optional<HttpResponse> RejectHead(const HttpRequest& request, std::string_view* op,
+                                       const kinesis::Shape** shape) {
+  if (request.method != "POST") return AccessDenied();
 
   const std::string* target = request.Header("x-amz-target");
-  std::string_view op;
   if (target != nullptr && target->starts_with(kTargetPrefix))
-    op = std::string_view(*target).substr(kTargetPrefix.size());
-  const kinesis::Shape* shape = op.empty() ? nullptr : kinesis::InputShape(op);
-  if (shape == nullptr) return done(ErrorResponse("UnknownOperationException", ""));
+    *op = std::string_view(*target).substr(kTargetPrefix.size());
+  *shape = op->empty() ? nullptr : kinesis::InputShape(*op);
+  if (*shape == nullptr) return ErrorResponse("UnknownOperationException", "");
 
   const std::string* content_type_header = request.Header("content-type");
   std::string_view content_type =
@@ -75,15 +76,40 @@ void KinesisService::Handle(HttpRequest request, Responder done) {
         "(Java SDK v1: AWS_CBOR_DISABLE=true; v2: AWS_CBOR_ENABLED=false or "
         "-Daws.cborEnabled=false).");
     r.headers.emplace_back("x-amzn-ErrorMessage", "CBOR is not supported; send JSON");
-    return done(std::move(r));
+    return r;
   }
   if (content_type != kinesis::kJsonContentType) {
     HttpResponse r;
     r.status = 404;
     r.headers.emplace_back("x-amzn-ErrorType", "UnknownOperationException");
     r.body = "<UnknownOperationException/>\n";
-    return done(std::move(r));
+    return r;
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<HttpResponse> KinesisService::CheckHead(const HttpRequest& head) {
+  if (options_.verifier != nullptr) {
+    if (auto err = options_.verifier->VerifyHead(head)) {
+      return ErrorResponse(err->type, err->message);
+    }
+  }
+  std::string_view op;
+  const kinesis::Shape* shape = nullptr;
+  return RejectHead(head, &op, &shape);
+}
+
+void KinesisService::Handle(HttpRequest request, Responder done) {
+  if (options_.verifier != nullptr) {
+    if (auto err = options_.verifier->Verify(request)) {
+      return done(ErrorResponse(err->type, err->message));
+    }
+  }
+  std::string_view op;
+  const kinesis::Shape* shape = nullptr;
+  if (auto rejected = RejectHead(request, &op, &shape)) return done(std::move(*rejected));
 
   // The common put shapes skip the JsonValue tree (see put_fast_path.h).
   if (op == "PutRecords" || op == "PutRecord") {

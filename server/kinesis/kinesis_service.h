@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <memory>
+#include <optional>
 
 #include "server/http/http_message.h"
 #include "tidelog/engine.h"
@@ -32,6 +33,10 @@ class KinesisService final : public RequestHandler {
   KinesisService(const KinesisService&) = delete;
   KinesisService& operator=(const KinesisService&) = delete;
 
+  // Answers, from the head alone, a request that cannot be valid: a missing
+  // or impossible signature (all but the body hash), a method other than
+  // POST, an unknown target or content type.
+  std::optional<HttpResponse> CheckHead(const HttpRequest& head) override;
   void Handle(HttpRequest request, Responder done) override;
 
  private:

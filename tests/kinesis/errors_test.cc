@@ -43,8 +43,31 @@ TEST(ErrorsTest, StatusMapping) {
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.body,
             R"({"__type":"ProvisionedThroughputExceededException","message":"Rate exceeded"})");
+  r = StatusResponse(Status::DiskFull());
+  EXPECT_EQ(r.status, 503);
+  EXPECT_EQ(r.body, R"({"__type":"ServiceUnavailable","message":"The broker's data disk is full; )"
+                    R"(writes are refused until space is freed."})");
   r = StatusResponse(Status(ErrorCode::kExpiredNextToken, "old"));
   EXPECT_EQ(HeaderOf(r, "x-amzn-ErrorType"), "ExpiredNextTokenException");
+}
+
+TEST(ErrorsTest, InternalTextsGoToTheLogNeverToTheClient) {
+  const std::string detail =
+      "storage write failed: IO error: No space left on device: While appending to file: "
+      "/srv/tidelog/data/000042.log";
+  for (const Status& s : {Status::IoError(detail), Status::Internal(detail)}) {
+    HttpResponse r = StatusResponse(s);
+    EXPECT_EQ(r.status, 500);
+    EXPECT_EQ(HeaderOf(r, "x-amzn-ErrorType"), "InternalFailure");
+    const std::string id = HeaderOf(r, "x-amzn-RequestId");
+    ASSERT_EQ(id.size(), 36u);
+    EXPECT_EQ(r.body, R"({"__type":"InternalFailure","message":"Internal service failure; the )"
+                      R"(broker's log has the details under request id )" +
+                          id + R"(."})");
+    EXPECT_EQ(r.body.find("/srv"), std::string::npos);
+    for (const auto& [name, value] : r.headers) EXPECT_EQ(value.find("/srv"), std::string::npos);
+    EXPECT_NE(r.internal_detail.find(detail), std::string::npos);
+  }
 }
 
 TEST(ErrorsTest, JsonResponse) {

@@ -12,6 +12,7 @@
 #include <future>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "server/auth/sigv4.h"
 #include "server/kinesis/json_value.h"
@@ -327,7 +328,7 @@ TEST_F(KinesisServiceTest, TagsPaging) {
 
 TEST_F(KinesisServiceTest, Authentication) {
   Credential credential{"AKID", "SECRET"};
-  SigV4Verifier verifier({credential}, SystemClock());
+  SigV4Verifier verifier({credential}, "us-east-1", SystemClock());
   KinesisServiceOptions options;
   options.verifier = &verifier;
   service_ = std::make_unique<KinesisService>(engine_.get(), options);
@@ -363,6 +364,66 @@ TEST_F(KinesisServiceTest, Authentication) {
     for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   EXPECT_EQ(Send(wrong).type, "InvalidSignatureException");
+}
+
+TEST_F(KinesisServiceTest, HeadChecksAnswerBeforeTheBody) {
+  Credential credential{"AKID", "SECRET"};
+  SigV4Verifier verifier({credential}, "us-east-1", SystemClock());
+  KinesisServiceOptions options;
+  options.verifier = &verifier;
+  service_ = std::make_unique<KinesisService>(engine_.get(), options);
+
+  auto head = [](std::string target, std::string content_type = "application/x-amz-json-1.1") {
+    HttpRequest req;
+    req.method = "POST";
+    req.target = "/";
+    req.headers = {{"host", "127.0.0.1:4567"},
+                   {"content-type", std::move(content_type)},
+                   {"x-amz-target", std::move(target)},
+                   {"content-length", "7000000"}};
+    return req;
+  };
+  auto type_of = [](const std::optional<HttpResponse>& r) {
+    for (const auto& [k, v] : r->headers)
+      if (k == "x-amzn-ErrorType") return v;
+    return std::string();
+  };
+  // Unsigned, or signed for another region: answered from the head.
+  std::optional<HttpResponse> r = service_->CheckHead(head("Kinesis_20131202.PutRecords"));
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(type_of(r), "MissingAuthenticationTokenException");
+  HttpRequest other_region = head("Kinesis_20131202.PutRecords");
+  SignRequestV4(&other_region, credential, "eu-west-1", "kinesis", SystemClock()->NowMillis());
+  r = service_->CheckHead(other_region);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(type_of(r), "InvalidSignatureException");
+
+  // A correct signature over a body not read yet: the body decides.
+  HttpRequest good = head("Kinesis_20131202.PutRecords");
+  good.body = R"({"StreamName":"s","Records":[]})";
+  SignRequestV4(&good, credential, "us-east-1", "kinesis", SystemClock()->NowMillis());
+  good.body.clear();
+  EXPECT_EQ(service_->CheckHead(good), std::nullopt);
+
+  // Signed, but an unknown target, CBOR or another content type, or not POST.
+  for (auto [target, content_type, expected] :
+       {std::tuple{"Kinesis_20131202.Nope", "application/x-amz-json-1.1",
+                   "UnknownOperationException"},
+        std::tuple{"Kinesis_20131202.PutRecords", "application/x-amz-cbor-1.1",
+                   "InvalidArgumentException"},
+        std::tuple{"Kinesis_20131202.PutRecords", "text/plain", "UnknownOperationException"}}) {
+    HttpRequest req = head(target, content_type);
+    SignRequestV4(&req, credential, "us-east-1", "kinesis", SystemClock()->NowMillis());
+    r = service_->CheckHead(req);
+    ASSERT_TRUE(r.has_value()) << target << " " << content_type;
+    EXPECT_EQ(type_of(r), expected);
+  }
+  HttpRequest get = head("Kinesis_20131202.ListStreams");
+  get.method = "GET";
+  SignRequestV4(&get, credential, "us-east-1", "kinesis", SystemClock()->NowMillis());
+  r = service_->CheckHead(get);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 403);
 }
 
 }  // namespace

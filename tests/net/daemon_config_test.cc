@@ -50,18 +50,51 @@ TEST_F(DaemonConfigTest, Defaults) {
   EXPECT_EQ(c.account_id, "000000000000");
   EXPECT_EQ(c.retention_check_interval_s, 60);
   EXPECT_EQ(c.max_body_bytes, size_t{8} << 20);
+  EXPECT_EQ(c.min_free_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(c.max_connections, 4096u);
+  EXPECT_EQ(c.max_inflight_body_bytes, size_t{32} << 20);
+  EXPECT_EQ(c.max_connection_body_bytes, size_t{16} << 20);
+  EXPECT_EQ(c.session_token, "");
   EXPECT_FALSE(c.help);
 }
 
 TEST_F(DaemonConfigTest, Flags) {
   DaemonConfig c;
   std::string error;
-  ASSERT_TRUE(
-      Parse({"--listen", "[::1]:0", "--data-dir=/var/x", "--durability", "async", "--quotas", "off",
-             "--threads", "3", "--region", "eu-west-1", "--account-id", "123456789012",
-             "--retention-check-interval", "0", "--max-body-bytes", "2048", "--help"},
-            &c, &error))
+  ASSERT_TRUE(Parse({"--listen",
+                     "[::1]:0",
+                     "--data-dir=/var/x",
+                     "--durability",
+                     "async",
+                     "--quotas",
+                     "off",
+                     "--threads",
+                     "3",
+                     "--region",
+                     "eu-west-1",
+                     "--account-id",
+                     "123456789012",
+                     "--retention-check-interval",
+                     "0",
+                     "--max-body-bytes",
+                     "2048",
+                     "--min-free-bytes",
+                     "0",
+                     "--max-connections",
+                     "10",
+                     "--max-inflight-body-bytes",
+                     "2097152",
+                     "--max-connection-body-bytes",
+                     "4096",
+                     "--session-token",
+                     "tok",
+                     "--help"},
+                    &c, &error))
       << error;
+  EXPECT_EQ(c.max_connections, 10u);
+  EXPECT_EQ(c.max_inflight_body_bytes, 2097152u);
+  EXPECT_EQ(c.max_connection_body_bytes, 4096u);
+  EXPECT_EQ(c.session_token, "tok");
   EXPECT_EQ(c.listen, "[::1]:0");
   EXPECT_EQ(c.data_dir, "/var/x");
   EXPECT_EQ(c.durability, tidelog::Durability::kAsync);
@@ -71,6 +104,7 @@ TEST_F(DaemonConfigTest, Flags) {
   EXPECT_EQ(c.account_id, "123456789012");
   EXPECT_EQ(c.retention_check_interval_s, 0);
   EXPECT_EQ(c.max_body_bytes, 2048u);
+  EXPECT_EQ(c.min_free_bytes, 0u);
   EXPECT_TRUE(c.help);
 }
 
@@ -85,7 +119,13 @@ TEST_F(DaemonConfigTest, BadFlags) {
                                                      {"--max-body-bytes", "1"},
                                                      {"--listen"},
                                                      {"positional"},
-                                                     {"--retention-check-interval", "-1"}};
+                                                     {"--retention-check-interval", "-1"},
+                                                     {"--min-free-bytes", "-1"},
+                                                     {"--min-free-bytes", "1G"},
+                                                     {"--max-connections", "0"},
+                                                     {"--max-connections", "99999999999999999999"},
+                                                     {"--max-inflight-body-bytes", "1024"},
+                                                     {"--max-connection-body-bytes", "-5"}};
   for (const auto& args : bad) {
     DaemonConfig c;
     std::string error;
@@ -106,7 +146,8 @@ TEST_F(DaemonConfigTest, TomlFileWithFlagsWinning) {
                            "durability = \"async\"\n"
                            "quotas = false\n"
                            "threads = 2\n"
-                           "retention-check-interval = 30\n");
+                           "retention-check-interval = 30\n"
+                           "min_free_bytes = 1048576\n");
   DaemonConfig c;
   std::string error;
   ASSERT_TRUE(Parse({"--listen", "127.0.0.1:9001", "--config", path}, &c, &error)) << error;
@@ -116,6 +157,7 @@ TEST_F(DaemonConfigTest, TomlFileWithFlagsWinning) {
   EXPECT_FALSE(c.quotas);
   EXPECT_EQ(c.threads, 2);
   EXPECT_EQ(c.retention_check_interval_s, 30);
+  EXPECT_EQ(c.min_free_bytes, 1048576u);
 
   DaemonConfig bad;
   EXPECT_FALSE(Parse({"--config", Write("typo.toml", "lissen = \"x:1\"\n")}, &bad, &error));
@@ -135,13 +177,28 @@ TEST_F(DaemonConfigTest, Credentials) {
   c.access_key_id = "AKID1";
   EXPECT_FALSE(LoadCredentials(c, &credentials, &error));  // secret missing
   c.secret_access_key = "s1";
-  c.credentials_file = Write("creds", "# team keys\n\n AKID2 : s2/with:colon \nAKID3:s3\n");
+  c.credentials_file =
+      Write("creds", "# team keys\n\n AKID2 : s2/with+slash \nAKID3:s3\nASIA4:s4:tok/en+4:x=\n");
   ASSERT_TRUE(LoadCredentials(c, &credentials, &error)) << error;
-  ASSERT_EQ(credentials.size(), 3u);
+  ASSERT_EQ(credentials.size(), 4u);
   EXPECT_EQ(credentials[0].access_key_id, "AKID1");
+  EXPECT_EQ(credentials[0].session_token, "");
   EXPECT_EQ(credentials[1].access_key_id, "AKID2");
-  EXPECT_EQ(credentials[1].secret_access_key, "s2/with:colon");
+  EXPECT_EQ(credentials[1].secret_access_key, "s2/with+slash");
   EXPECT_EQ(credentials[2].secret_access_key, "s3");
+  EXPECT_EQ(credentials[3].access_key_id, "ASIA4");
+  EXPECT_EQ(credentials[3].secret_access_key, "s4");
+  EXPECT_EQ(credentials[3].session_token, "tok/en+4:x=");
+
+  c.session_token = "flag-token";
+  ASSERT_TRUE(LoadCredentials(c, &credentials, &error)) << error;
+  EXPECT_EQ(credentials[0].session_token, "flag-token");
+  DaemonConfig token_alone;
+  token_alone.session_token = "t";
+  EXPECT_FALSE(LoadCredentials(token_alone, &credentials, &error));
+  c.session_token.clear();
+  c.credentials_file = Write("empty-token", "AKID5:s5:\n");
+  EXPECT_FALSE(LoadCredentials(c, &credentials, &error));
 
   c.credentials_file = Write("bad", "AKID4\n");
   EXPECT_FALSE(LoadCredentials(c, &credentials, &error));

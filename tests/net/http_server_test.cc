@@ -13,89 +13,18 @@
 #include <thread>
 #include <vector>
 
+#include "tests/net/http_test_fixture.h"
 #include "tests/net/raw_http_client.h"
 
 namespace tidelog::server {
 namespace {
 
+using testing::HttpServerTest;
+using testing::kWait;
 using testing::RawHttpClient;
 using testing::RawResponse;
-
-constexpr auto kWait = std::chrono::seconds(5);
-
-// Keeps every request and its responder until the test answers it. With
-// `echo`, answers at once with the request body.
-class RecordingHandler : public RequestHandler {
- public:
-  explicit RecordingHandler(bool echo = false) : echo_(echo) {}
-
-  void Handle(HttpRequest request, Responder done) override {
-    if (echo_) {
-      HttpResponse r;
-      r.body = request.body;
-      r.headers.emplace_back("content-type", "text/plain");
-      done(std::move(r));
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    requests_.push_back(std::move(request));
-    responders_.push_back(echo_ ? nullptr : std::move(done));
-    cv_.notify_all();
-  }
-
-  // Waits (bounded) until `n` requests have arrived.
-  bool WaitFor(size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, kWait, [&] { return requests_.size() >= n; });
-  }
-  size_t count() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_.size();
-  }
-  HttpRequest request(size_t i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return requests_.at(i);
-  }
-  Responder TakeResponder(size_t i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    return std::move(responders_.at(i));
-  }
-
- private:
-  const bool echo_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::vector<HttpRequest> requests_;
-  std::vector<Responder> responders_;
-};
-
-HttpResponse Text(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
-}
-
-class HttpServerTest : public ::testing::Test {
- protected:
-  // The handler outlives the server: both are members, handler_ first.
-  RecordingHandler& StartServer(bool echo, HttpServerOptions options = {}) {
-    handler_ = std::make_unique<RecordingHandler>(echo);
-    options.listen = "127.0.0.1:0";
-    if (options.threads == 0) options.threads = 2;
-    server_ = std::make_unique<HttpServer>(options, handler_.get());
-    std::string error;
-    EXPECT_TRUE(server_->Start(&error)) << error;
-    EXPECT_NE(server_->local_port(), 0);
-    return *handler_;
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-  uint16_t port() const { return server_->local_port(); }
-
-  std::unique_ptr<RecordingHandler> handler_;
-  std::unique_ptr<HttpServer> server_;
-};
+using testing::RecordingHandler;
+using testing::Text;
 
 TEST_F(HttpServerTest, RequestAndResponseBasics) {
   RecordingHandler& handler = StartServer(/*echo=*/true);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -42,7 +43,8 @@ std::string SignatureOf(const HttpRequest& r) {
 class VerifierTest : public ::testing::Test {
  protected:
   std::shared_ptr<ManualClock> clock_ = std::make_shared<ManualClock>(kBotoMillis * 1000);
-  SigV4Verifier verifier_{{ExampleCredential(), {"AKIDOTHER", "other-secret"}}, clock_};
+  SigV4Verifier verifier_{
+      {ExampleCredential(), {"AKIDOTHER", "other-secret", ""}}, "us-east-1", clock_};
 
   // boto3 1.34 ListStreams, signed by botocore.auth.SigV4Auth at kBotoMillis.
   static HttpRequest BotoListStreams() {
@@ -188,9 +190,13 @@ TEST_F(VerifierTest, AcceptsBotocoreSignatureWithOddPathQueryAndHeaders) {
        "Signature=eafa188fb82bc6bc29f6d58b2ec6045359e5f3e7b2ec60e3168f5d1e3151da98"},
   };
   r.body = R"({"StreamName":"s","Data":"aGk=","PartitionKey":"k"})";
-  EXPECT_EQ(verifier_.Verify(r), std::nullopt);
+  SigV4Verifier eu_verifier({ExampleCredential()}, "eu-west-1", clock_);
+  EXPECT_EQ(eu_verifier.Verify(r), std::nullopt);
   r.body = R"({"StreamName":"t","Data":"aGk=","PartitionKey":"k"})";
-  ExpectError(r, "InvalidSignatureException", kMismatch);
+  std::optional<AuthError> error = eu_verifier.Verify(r);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->type, "InvalidSignatureException");
+  EXPECT_EQ(error->message, kMismatch);
 }
 
 TEST_F(VerifierTest, AcceptsBotocoreQueryStringSignature) {
@@ -367,13 +373,83 @@ TEST_F(VerifierTest, BadCredentialScope) {
   ExpectError(with_credential("AKIDUNKNOWN/20240517/us-east-1/kinesis/aws4_request"),
               "UnrecognizedClientException",
               "The security token included in the request is invalid.");
-  // Another region in the scope is accepted (signed for it).
+  // A correct signature for another region than the broker's is refused as
+  // AWS refuses it.
   HttpRequest eu;
   eu.method = "POST";
   eu.target = "/";
   eu.headers = {{"host", "h"}};
   SignRequestV4(&eu, ExampleCredential(), "eu-west-1", "kinesis", clock_->NowMillis());
-  EXPECT_EQ(verifier_.Verify(eu), std::nullopt);
+  ExpectError(eu, "InvalidSignatureException",
+              "Credential should be scoped to a valid region, not 'eu-west-1'. ");
+  SigV4Verifier eu_verifier({ExampleCredential()}, "eu-west-1", clock_);
+  EXPECT_EQ(eu_verifier.Verify(eu), std::nullopt);
+  // A correct signature for another service too.
+  HttpRequest dynamo = Signed(ExampleCredential());
+  SignRequestV4(&dynamo, ExampleCredential(), "us-east-1", "dynamodb", clock_->NowMillis());
+  ExpectError(dynamo, "InvalidSignatureException",
+              "Credential should be scoped to correct service: 'kinesis'. ");
+}
+
+TEST_F(VerifierTest, SessionTokens) {
+  const Credential session{"ASIATEMP", "temp-secret", "token-of-the-session"};
+  SigV4Verifier verifier({ExampleCredential(), session}, "us-east-1", clock_);
+  auto check = [&](const HttpRequest& r, const char* type) {
+    std::optional<AuthError> error = verifier.Verify(r);
+    if (type == nullptr) {
+      EXPECT_EQ(error, std::nullopt) << error->type << ": " << error->message;
+      return;
+    }
+    ASSERT_TRUE(error.has_value());
+    EXPECT_EQ(error->type, type);
+    EXPECT_EQ(error->message, "The security token included in the request is invalid.");
+  };
+  // The session key with its token (signed, as SDKs send it).
+  HttpRequest good = Signed(session);
+  ASSERT_NE(good.Header("x-amz-security-token"), nullptr);
+  check(good, nullptr);
+  // Another token, or none, for the session key.
+  HttpRequest wrong = good;
+  ReplaceHeader(&wrong, "x-amz-security-token", "token-of-another-session");
+  check(wrong, "UnrecognizedClientException");
+  Credential no_token = session;
+  no_token.session_token.clear();
+  check(Signed(no_token), "UnrecognizedClientException");
+  // A long-term key with a token it was never issued.
+  Credential long_term_with_token = ExampleCredential();
+  long_term_with_token.session_token = "token-of-the-session";
+  check(Signed(long_term_with_token), "UnrecognizedClientException");
+  check(Signed(ExampleCredential()), nullptr);
+}
+
+TEST_F(VerifierTest, VerifyHeadChecksAllButTheBody) {
+  // A correct head whose body was changed after signing passes VerifyHead
+  // (the body is not read yet) and fails Verify.
+  HttpRequest r = Signed(ExampleCredential(), R"({"StreamName":"a"})");
+  r.body.clear();
+  EXPECT_EQ(verifier_.VerifyHead(r), std::nullopt);
+  std::optional<AuthError> error = verifier_.Verify(r);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->message, kMismatch);
+  // Every head-only refusal is already made by VerifyHead.
+  HttpRequest unsigned_request = r;
+  unsigned_request.headers.erase(
+      std::remove_if(unsigned_request.headers.begin(), unsigned_request.headers.end(),
+                     [](const auto& h) { return h.first == "authorization"; }),
+      unsigned_request.headers.end());
+  ASSERT_TRUE(verifier_.VerifyHead(unsigned_request).has_value());
+  EXPECT_EQ(verifier_.VerifyHead(unsigned_request)->type, "MissingAuthenticationTokenException");
+  HttpRequest unknown = Signed(Credential{"AKIDUNKNOWN", "x", ""});
+  ASSERT_TRUE(verifier_.VerifyHead(unknown).has_value());
+  EXPECT_EQ(verifier_.VerifyHead(unknown)->type, "UnrecognizedClientException");
+  HttpRequest other_region = r;
+  SignRequestV4(&other_region, ExampleCredential(), "ap-south-1", "kinesis", clock_->NowMillis());
+  ASSERT_TRUE(verifier_.VerifyHead(other_region).has_value());
+  EXPECT_EQ(verifier_.VerifyHead(other_region)->message,
+            "Credential should be scoped to a valid region, not 'ap-south-1'. ");
+  clock_->SetMicros((clock_->NowMillis() + 16 * 60 * 1000) * 1000);
+  ASSERT_TRUE(verifier_.VerifyHead(r).has_value());
+  EXPECT_TRUE(verifier_.VerifyHead(r)->message.starts_with("Signature expired: "));
 }
 
 TEST_F(VerifierTest, HostMustBeSigned) {
@@ -413,7 +489,7 @@ TEST_F(VerifierTest, ClockSkewWindow) {
               "Signature not yet current: 20240517T093012Z is still later than 20240517T092912Z "
               "(20240517T091412Z + 15 min.)");
 
-  SigV4Verifier strict({ExampleCredential()}, clock_, 5 * 60 * 1000);
+  SigV4Verifier strict({ExampleCredential()}, "us-east-1", clock_, 5 * 60 * 1000);
   clock_->SetMicros((kBotoMillis + 6 * 60 * 1000) * 1000);
   std::optional<AuthError> error = strict.Verify(r);
   ASSERT_TRUE(error.has_value());
