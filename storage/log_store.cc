@@ -650,6 +650,9 @@ size_t LogStore::SegmentCount() {
 }
 
 rocksdb::Status LogStore::Flush() {
+  // A store stopped on a background error flushes nothing until resumed; an
+  // explicit flush is worth a resume whatever the free space.
+  TryResume(/*force=*/true).PermitUncheckedError();
   std::vector<rocksdb::ColumnFamilyHandle*> cfs{meta_};
   std::vector<std::shared_ptr<Segment>> keep;
   {

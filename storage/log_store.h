@@ -1,6 +1,9 @@
 // LogStore: every shard's records as an append-only segmented log in RocksDB.
 //
-// Layout (see ../shared/reference/storage-and-network.md section 1, layout C):
+// Layout: time-segment column families, as Kafka's log segments and Pulsar's
+// ledgers (retention drops whole units; one column family per shard would cost
+// memtables, OPTIONS rewrites and pinned WALs per shard, see RocksDB's wiki
+// "Column Families" and facebook/rocksdb#5117):
 // - "meta" column family: opaque key/value metadata owned by the layer above,
 //   written in the same WriteBatch as the records it describes. Keys starting
 //   with '~' are the store's own.

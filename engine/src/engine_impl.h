@@ -8,9 +8,11 @@
 // already closed. Readers take Catalog::mu shared and never read past a
 // shard's durable_seq. A retention thread (optional) reclaims disk.
 //
-// Implementation is split by concern: engine_impl.cc (open, recovery, streams
-// and their settings), engine_reshard.cc, engine_data.cc (put, iterators,
-// get), engine_retention.cc.
+// Implementation is split by concern: engine_impl.cc (open, recovery, the
+// committer plumbing, shared helpers), engine_streams.cc (stream lifecycle
+// and listing), engine_settings.cc (retention, mode, encryption, monitoring,
+// tags, consumers), engine_reshard.cc, engine_data.cc (put, iterators, get),
+// engine_retention.cc. Kinesis limits live in limits.h.
 #pragma once
 
 #include <condition_variable>

@@ -9,14 +9,11 @@
 #include <algorithm>
 
 #include "engine/src/engine_impl.h"
+#include "engine/src/limits.h"
 #include "engine/src/messages.h"
 
 namespace tidelog {
 namespace {
-
-constexpr int32_t kMaxShardsPerStream = 10000;
-constexpr size_t kMaxScalingsPerDay = 10;
-constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 
 Status OnDemandRejects(std::string_view op, const StreamState& s, const std::string& account) {
   return Status::Validation(std::string(op) + " is not supported for stream " + s.name +

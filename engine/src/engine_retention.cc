@@ -8,6 +8,7 @@
 // - Closed shards past retention expire: unlisted, and their records purged.
 // - Deleted streams leave purge markers ("x/<shard uid>") that are worked off
 //   here, so a crash in between only delays the purge.
+#include <algorithm>
 #include <limits>
 
 #include "engine/src/engine_impl.h"
@@ -114,15 +115,23 @@ Status EngineImpl::PurgeDeletedShards() {
 }
 
 void EngineImpl::RetentionLoop() {
+  // A round that failed, or a store stopped on a background error (a flush
+  // or compaction that met a full disk), is retried within a second: the
+  // round's forced resume and its deletions are what free the disk, and no
+  // client write may be coming to trigger a resume.
+  constexpr int64_t kRetryMs = 1000;
+  bool retry_soon = false;
   std::unique_lock<std::mutex> lock(retention_stop_mu_);
   while (!retention_stop_) {
-    retention_cv_.wait_for(lock, std::chrono::milliseconds(options_.retention_interval_ms),
+    const int64_t wait_ms = retry_soon ? std::min(kRetryMs, options_.retention_interval_ms)
+                                       : options_.retention_interval_ms;
+    retention_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms),
                            [&] { return retention_stop_ || retention_kick_; });
     if (retention_stop_) break;
     retention_kick_ = false;  // DeleteStream asks for a round at once
     lock.unlock();
     Status s = RunRetention();
-    (void)s;  // a failure is retried next round; write errors also fail-stop appends
+    retry_soon = !s.ok() || store_->degraded();
     lock.lock();
   }
 }

@@ -1,0 +1,20 @@
+// The Kinesis service limits the engine enforces, in one place. Values are
+// AWS's documented quotas (Amazon Kinesis Data Streams developer guide,
+// "Quotas and limits", and the API reference of each operation).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace tidelog {
+
+inline constexpr int32_t kMinRetentionHours = 24;
+inline constexpr int32_t kMaxRetentionHours = 8760;  // 365 days
+inline constexpr int32_t kMaxTagsPerStream = 50;
+inline constexpr int32_t kMaxConsumersPerStream = 20;  // enhanced fan-out
+inline constexpr int32_t kOnDemandDefaultShards = 4;   // an ON_DEMAND stream's start
+inline constexpr int32_t kMaxShardsPerStream = 10000;  // UpdateShardCount's target
+inline constexpr size_t kMaxScalingsPerDay = 10;       // UpdateShardCount, rolling 24 h
+inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+
+}  // namespace tidelog
