@@ -21,6 +21,7 @@
 #include "server/kinesis/kinesis_service.h"
 #include "server/kinesis/next_token.h"
 #include "server/kinesis/request_fields.h"
+#include "tests/kinesis/kinesis_service_fixture.h"
 #include "tidelog/base64.h"
 #include "tidelog/engine.h"
 
@@ -32,13 +33,7 @@ using kinesis::JsonValue;
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 constexpr int64_t kInt64Min = std::numeric_limits<int64_t>::min();
 
-struct Answer {
-  int status = 0;
-  std::string type;  // x-amzn-ErrorType, "" on success
-  std::string message;
-  JsonValue json;
-  std::string body;
-};
+using testing::Answer;
 
 std::string ShardLimitMessage(int64_t current, int64_t additional) {
   return "This request would exceed the shard limit for the account 000000000000 in us-east-1. "
@@ -52,53 +47,12 @@ std::string ShardLimitMessage(int64_t current, int64_t additional) {
          "limits and how to request higher limits.";
 }
 
-class HostileFieldsTest : public ::testing::Test {
+class HostileFieldsTest : public testing::KinesisServiceFixture {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/tidelog-hostile-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    EngineOptions options;
-    options.data_dir = dir_ + "/data";
-    options.durability = Durability::kAsync;
-    options.quotas_enabled = false;
-    options.retention_interval_ms = 0;
-    Status s = Engine::Open(options, &engine_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    service_ = std::make_unique<KinesisService>(engine_.get(), KinesisServiceOptions{});
+    KinesisServiceFixture::SetUp();
+    if (HasFatalFailure()) return;
     ASSERT_EQ(Call("CreateStream", R"({"StreamName":"present","ShardCount":2})").status, 200);
-  }
-
-  void TearDown() override {
-    service_.reset();
-    engine_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Answer Call(std::string_view op, std::string body) {
-    HttpRequest req;
-    req.method = "POST";
-    req.target = "/";
-    req.headers = {{"content-type", "application/x-amz-json-1.1"},
-                   {"x-amz-target", "Kinesis_20131202." + std::string(op)}};
-    req.body = std::move(body);
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    service_->Handle(std::move(req), [promise](HttpResponse r) { promise->set_value(r); });
-    EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
-    HttpResponse r = future.get();
-    Answer a;
-    a.status = r.status;
-    a.body = r.body;
-    for (const auto& [k, v] : r.headers)
-      if (k == "x-amzn-ErrorType") a.type = v;
-    if (!r.body.empty() && r.body[0] == '{') {
-      EXPECT_TRUE(kinesis::ParseJson(r.body, &a.json)) << r.body;
-      const JsonValue* m = a.json.Find("message");
-      if (!m) m = a.json.Find("Message");
-      if (m) a.message = m->string;
-    }
-    return a;
   }
 
   // Expects error `type` (and `message` when given) for `op` with `body`.
@@ -116,10 +70,6 @@ class HostileFieldsTest : public ::testing::Test {
     return "1 validation error detected: Value '" + std::string(value) + "' at '" +
            std::string(path) + "' failed to satisfy constraint: Member must " + std::string(rule);
   }
-
-  std::string dir_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<KinesisService> service_;
 };
 
 TEST_F(HostileFieldsTest, CreateStreamShardCountBeyondInt32IsTheShardLimitError) {

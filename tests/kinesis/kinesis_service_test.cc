@@ -17,6 +17,7 @@
 #include "server/auth/sigv4.h"
 #include "server/kinesis/json_value.h"
 #include "server/kinesis/json_writer.h"
+#include "tests/kinesis/kinesis_service_fixture.h"
 #include "tidelog/base64.h"
 #include "tidelog/engine.h"
 
@@ -25,77 +26,11 @@ namespace {
 
 using kinesis::JsonValue;
 
-struct Answer {
-  int status = 0;
-  std::string type;  // x-amzn-ErrorType, "" on success
-  JsonValue json;
-  std::string body;
-};
+using testing::Answer;
 
-class KinesisServiceTest : public ::testing::Test {
+class KinesisServiceTest : public testing::KinesisServiceFixture {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/tidelog-kinesis-test-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-    EngineOptions options;
-    options.data_dir = dir_ + "/data";
-    options.durability = Durability::kAsync;
-    options.quotas_enabled = false;
-    options.retention_interval_ms = 0;
-    Status s = Engine::Open(options, &engine_);
-    ASSERT_TRUE(s.ok()) << s.ToString();
-    service_ = std::make_unique<KinesisService>(engine_.get(), KinesisServiceOptions{});
-  }
-
-  void TearDown() override {
-    service_.reset();
-    engine_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-
-  Answer Send(HttpRequest request) {
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    service_->Handle(std::move(request), [promise](HttpResponse r) { promise->set_value(r); });
-    EXPECT_EQ(future.wait_for(std::chrono::seconds(30)), std::future_status::ready);
-    HttpResponse r = future.get();
-    Answer a;
-    a.status = r.status;
-    a.body = r.body;
-    for (const auto& [k, v] : r.headers) {
-      if (k == "x-amzn-ErrorType") a.type = v;
-    }
-    if (!r.body.empty() && r.body[0] == '{') {
-      EXPECT_TRUE(kinesis::ParseJson(r.body, &a.json));
-    }
-    return a;
-  }
-
-  Answer Call(std::string_view op, std::string body) {
-    HttpRequest req;
-    req.method = "POST";
-    req.target = "/";
-    req.headers = {{"content-type", "application/x-amz-json-1.1"},
-                   {"x-amz-target", "Kinesis_20131202." + std::string(op)}};
-    req.body = std::move(body);
-    return Send(std::move(req));
-  }
-
-  std::string Message(const Answer& a) {
-    const JsonValue* m = a.json.Find("message");
-    return m ? m->string : "";
-  }
-
-  void CreateStream(const std::string& name, int shards) {
-    Answer a = Call("CreateStream", R"({"StreamName":")" + name + R"(","ShardCount":)" +
-                                        std::to_string(shards) + "}");
-    ASSERT_EQ(a.status, 200) << a.body;
-  }
-
-  std::string dir_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<KinesisService> service_;
+  std::string Message(const Answer& a) { return a.message; }
 };
 
 TEST_F(KinesisServiceTest, ProtocolErrors) {
