@@ -200,6 +200,13 @@ class LogStore::ErrorListener final : public rocksdb::EventListener {
     }
     store_->NoteError(*error, "background error");
   }
+  // The meta memtable that held the anchor is now immutable: the next write
+  // anchors the new one (AnchorMemtable()).
+  void OnMemTableSealed(const rocksdb::MemTableInfo& info) override {
+    if (info.cf_name == kMetaCf) {
+      store_->meta_anchored_.store(false, std::memory_order_release);
+    }
+  }
   void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status error,
                             bool* auto_recovery) override {
     error.PermitUncheckedError();
@@ -358,6 +365,9 @@ rocksdb::Status LogStore::Write(LogBatch* batch, bool sync) {
 }
 
 void LogStore::AnchorMemtable() {
+  // Once per active meta memtable: set before the Put, so a seal racing it
+  // only costs one more anchor.
+  if (meta_anchored_.exchange(true, std::memory_order_acq_rel)) return;
   rocksdb::WriteOptions wo;
   wo.disableWAL = true;  // memtable only: cannot fail on a full disk
   db_->Put(wo, meta_, kAnchorKey, "").PermitUncheckedError();

@@ -228,8 +228,9 @@ class LogStore {
   // TryResume() succeeds. Logs the first error of each episode.
   void NoteError(const rocksdb::Status& s, const char* what);
   // A memtable-only (no WAL) write to the meta column family, before every
-  // WAL write: if that WAL write fails, a memtable holds data, so Resume()'s
-  // flush switches to a fresh WAL.
+  // WAL write while the active meta memtable has none (meta_anchored_): if
+  // that WAL write fails, a memtable holds data, so Resume()'s flush switches
+  // to a fresh WAL.
   void AnchorMemtable();
   bool AnyMemtableHoldsData();
   void Log(LogLevel level, const std::string& line) const;
@@ -259,9 +260,10 @@ class LogStore {
   std::atomic<int64_t> free_checked_ns_{INT64_MIN};
   std::atomic<uint64_t> written_since_check_{0};  // WAL bytes since the statvfs
   std::atomic<bool> degraded_{false};
-  std::atomic<bool> refusing_{false};    // appends refused (for transition logs)
-  std::atomic<bool> wal_failed_{false};  // a WAL write failed since the last resume
-  bool stuck_logged_ = false;            // guarded by resume_mu_
+  std::atomic<bool> refusing_{false};       // appends refused (for transition logs)
+  std::atomic<bool> wal_failed_{false};     // a WAL write failed since the last resume
+  std::atomic<bool> meta_anchored_{false};  // the active meta memtable holds the anchor
+  bool stuck_logged_ = false;               // guarded by resume_mu_
   std::atomic<uint64_t> resumes_{0};
   std::mutex resume_mu_;                // one Resume() at a time
   int64_t last_resume_ns_ = INT64_MIN;  // guarded by resume_mu_
