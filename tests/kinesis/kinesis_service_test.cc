@@ -31,6 +31,12 @@ using testing::Answer;
 class KinesisServiceTest : public testing::KinesisServiceFixture {
  protected:
   std::string Message(const Answer& a) { return a.message; }
+  // A service that authenticates with `verifier` (which must outlive the test body).
+  void UseVerifier(const SigV4Verifier* verifier) {
+    KinesisServiceOptions options;
+    options.verifier = verifier;
+    service_ = std::make_unique<KinesisService>(engine_.get(), options);
+  }
 };
 
 TEST_F(KinesisServiceTest, ProtocolErrors) {
@@ -264,9 +270,7 @@ TEST_F(KinesisServiceTest, TagsPaging) {
 TEST_F(KinesisServiceTest, Authentication) {
   Credential credential{"AKID", "SECRET"};
   SigV4Verifier verifier({credential}, "us-east-1", SystemClock());
-  KinesisServiceOptions options;
-  options.verifier = &verifier;
-  service_ = std::make_unique<KinesisService>(engine_.get(), options);
+  UseVerifier(&verifier);
 
   auto request = [] {
     HttpRequest req;
@@ -304,9 +308,7 @@ TEST_F(KinesisServiceTest, Authentication) {
 TEST_F(KinesisServiceTest, HeadChecksAnswerBeforeTheBody) {
   Credential credential{"AKID", "SECRET"};
   SigV4Verifier verifier({credential}, "us-east-1", SystemClock());
-  KinesisServiceOptions options;
-  options.verifier = &verifier;
-  service_ = std::make_unique<KinesisService>(engine_.get(), options);
+  UseVerifier(&verifier);
 
   auto head = [](std::string target, std::string content_type = "application/x-amz-json-1.1") {
     HttpRequest req;
