@@ -54,6 +54,37 @@ const std::map<std::string, Setter>& Setters() {
          c->listen = v;
          return true;
        }},
+      {"listen-tls",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v.rfind(':') == std::string::npos) {
+           *e = "--listen-tls wants HOST:PORT, got '" + v + "'";
+           return false;
+         }
+         c->listen_tls = v;
+         return true;
+       }},
+      {"tls-cert",
+       [](DaemonConfig* c, const std::string& v, std::string*) {
+         c->tls_cert_file = v;
+         return true;
+       }},
+      {"tls-key",
+       [](DaemonConfig* c, const std::string& v, std::string*) {
+         c->tls_key_file = v;
+         return true;
+       }},
+      {"tls-self-signed",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v == "on" || v == "true") {
+           c->tls_self_signed = true;
+         } else if (v == "off" || v == "false") {
+           c->tls_self_signed = false;
+         } else {
+           *e = "--tls-self-signed takes no value (or on/off), got '" + v + "'";
+           return false;
+         }
+         return true;
+       }},
       {"data-dir",
        [](DaemonConfig* c, const std::string& v, std::string* e) {
          if (v.empty()) {
@@ -245,7 +276,9 @@ bool ParseDaemonArgs(int argc, const char* const* argv, DaemonConfig* config, st
       *error = "unknown flag --" + name;
       return false;
     }
-    if (eq == std::string::npos) {
+    if (eq == std::string::npos && name == "tls-self-signed") {
+      value = "on";  // a switch: "--tls-self-signed" alone
+    } else if (eq == std::string::npos) {
       if (i + 1 >= argc) {
         *error = "--" + name + " needs a value";
         return false;
@@ -261,6 +294,18 @@ bool ParseDaemonArgs(int argc, const char* const* argv, DaemonConfig* config, st
   if (!config_file.empty() && !ApplyTomlFile(config_file, config, error)) return false;
   for (const auto& [name, value] : flags) {
     if (!Setters().at(name)(config, value, error)) return false;
+  }
+  if (config->tls_cert_file.empty() != config->tls_key_file.empty()) {
+    *error = "--tls-cert and --tls-key go together";
+    return false;
+  }
+  if (config->tls_self_signed && !config->tls_cert_file.empty()) {
+    *error = "--tls-self-signed and --tls-cert/--tls-key exclude each other";
+    return false;
+  }
+  if (!config->listen_tls.empty() && !TlsConfigured(*config)) {
+    *error = "--listen-tls needs --tls-cert and --tls-key, or --tls-self-signed";
+    return false;
   }
   return true;
 }
@@ -350,13 +395,21 @@ bool IsLoopbackHost(const std::string& host) {
 std::string DaemonUsage() {
   return R"(Usage: tidelogd [flags]
 
-tidelogd serves the Amazon Kinesis Data Streams API (AWS JSON 1.1 over HTTP/1.1)
-from a Tidelog store. Point any Kinesis client at it with --endpoint-url.
+tidelogd serves the Amazon Kinesis Data Streams API (AWS JSON 1.1 over HTTP/1.1
+and HTTP/2, plain or TLS) from a Tidelog store. Point any Kinesis client at it
+with --endpoint-url.
 
 Flags (a --config TOML file takes the same keys, e.g. listen = "0.0.0.0:4567";
 flags win over the file):
   --listen HOST:PORT              address to serve (default 127.0.0.1:4567;
-                                  port 0 picks a free port)
+                                  port 0 picks a free port): HTTP/1.1 and
+                                  HTTP/2 (h2c), and TLS when configured
+  --tls-cert FILE --tls-key FILE  PEM certificate chain and private key: TLS
+                                  1.2/1.3 with ALPN h2 and http/1.1
+  --tls-self-signed               make (once) and use a certificate for
+                                  localhost under DATA_DIR/tls; its path is
+                                  printed, for AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS
+  --listen-tls HOST:PORT          an extra listener that takes TLS only
   --data-dir DIR                  store directory (default ./data)
   --durability sync|async         sync: acknowledge after fsync (default);
                                   async: after the write reaches the OS
@@ -391,8 +444,9 @@ flags win over the file):
 
 Authentication is on when credentials are configured, off otherwise.
 Listening on a non-loopback address requires credentials.
-On SIGTERM or SIGINT tidelogd stops accepting, finishes requests in flight,
-closes the store and exits 0.
+On SIGTERM or SIGINT tidelogd stops accepting, finishes requests in flight
+(HTTP/2 clients get GOAWAY), closes the store and exits 0. On SIGHUP it reads
+the TLS certificate and key again (new connections use them).
 )";
 }
 

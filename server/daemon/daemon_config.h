@@ -13,7 +13,13 @@
 namespace tidelog::server {
 
 struct DaemonConfig {
-  std::string listen = "127.0.0.1:4567";
+  std::string listen = "127.0.0.1:4567";  // also takes TLS when TLS is configured
+  std::string listen_tls;                 // a TLS-only listener; empty: none
+  // TLS: a PEM certificate chain and key, or a self-signed pair made under
+  // <data_dir>/tls on first start.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool tls_self_signed = false;
   std::string data_dir = "./data";
   tidelog::Durability durability = tidelog::Durability::kSync;
   bool quotas = true;
@@ -34,8 +40,9 @@ struct DaemonConfig {
   bool help = false;
 };
 
-// Applies the --config file (if any) and then every flag of argv to *config.
-// False with a message naming the bad flag, key or value.
+// Applies the --config file (if any) and then every flag of argv to *config,
+// then checks that the settings go together. False with a message naming
+// the bad flag, key or value.
 bool ParseDaemonArgs(int argc, const char* const* argv, DaemonConfig* config, std::string* error);
 
 // The credentials of --access-key-id/--secret-access-key and of
@@ -46,6 +53,11 @@ bool LoadCredentials(const DaemonConfig& config, std::vector<Credential>* creden
 
 // True when every address `host` resolves to is a loopback address.
 bool IsLoopbackHost(const std::string& host);
+// True when TLS is configured (--tls-cert/--tls-key or --tls-self-signed).
+inline bool TlsConfigured(const DaemonConfig& c) {
+  return c.tls_self_signed || !c.tls_cert_file.empty();
+}
+
 // The host part of "host:port" / "[v6]:port".
 std::string HostOf(const std::string& listen);
 

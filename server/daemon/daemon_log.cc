@@ -1,6 +1,8 @@
 // stderr logging for tidelogd.
 #include "server/daemon/daemon_log.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -43,9 +45,17 @@ void Log(LogLevel level, std::string_view message) {
   WriteLine(line);
 }
 
-void LogListening(std::string_view address) {
-  std::string line = "tidelogd: listening on ";
-  line.append(address).push_back('\n');
+void LogListening(std::string_view address, std::string_view what) {
+  std::string line = "tidelogd: listening ";
+  line.append(what).append("on ").append(address).push_back('\n');
+  WriteLine(line);
+}
+
+void LogTlsCertificate(std::string_view path) {
+  char resolved[PATH_MAX];
+  const std::string file(path);
+  std::string line = "tidelogd: tls certificate ";
+  line.append(::realpath(file.c_str(), resolved) ? resolved : file).push_back('\n');
   WriteLine(line);
 }
 

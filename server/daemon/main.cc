@@ -13,8 +13,10 @@
 #include "server/auth/sigv4.h"
 #include "server/daemon/daemon_config.h"
 #include "server/daemon/daemon_log.h"
+#include "server/daemon/self_signed_certificate.h"
 #include "server/daemon/termination_signals.h"
 #include "server/http/http_server.h"
+#include "server/http/tls_context.h"
 #include "server/kinesis/kinesis_service.h"
 #include "tidelog/clock.h"
 #include "tidelog/engine.h"
@@ -43,14 +45,32 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "tidelogd: %s\n", error.c_str());
     return kExitUsage;
   }
-  if (credentials.empty() && !IsLoopbackHost(HostOf(config.listen))) {
-    std::fprintf(stderr,
-                 "tidelogd: refusing to listen on %s without credentials: anyone who can reach "
-                 "it could read and delete every stream. Configure --access-key-id and "
-                 "--secret-access-key (or --credentials-file), or listen on a loopback address "
-                 "such as 127.0.0.1.\n",
-                 config.listen.c_str());
-    return kExitUsage;
+  for (const std::string* listen : {&config.listen, &config.listen_tls}) {
+    if (credentials.empty() && !listen->empty() && !IsLoopbackHost(HostOf(*listen))) {
+      std::fprintf(stderr,
+                   "tidelogd: refusing to listen on %s without credentials: anyone who can reach "
+                   "it could read and delete every stream. Configure --access-key-id and "
+                   "--secret-access-key (or --credentials-file), or listen on a loopback address "
+                   "such as 127.0.0.1.\n",
+                   listen->c_str());
+      return kExitUsage;
+    }
+  }
+  std::unique_ptr<TlsContext> tls;
+  if (TlsConfigured(config)) {
+    std::string cert_file = config.tls_cert_file, key_file = config.tls_key_file;
+    if (config.tls_self_signed &&
+        !EnsureSelfSignedCertificate(config.data_dir + "/tls", &cert_file, &key_file, &error)) {
+      std::fprintf(stderr, "tidelogd: --tls-self-signed: %s\n", error.c_str());
+      return kExitFailure;
+    }
+    tls = TlsContext::Load(cert_file, key_file, &error);
+    if (!tls) {
+      std::fprintf(stderr, "tidelogd: %s: %s\n",
+                   config.tls_self_signed ? "--tls-self-signed" : "--tls-cert/--tls-key",
+                   error.c_str());
+      return kExitUsage;
+    }
   }
 
   tidelog::EngineOptions engine_options;
@@ -90,6 +110,8 @@ int Run(int argc, char** argv) {
 
   HttpServerOptions http_options;
   http_options.listen = config.listen;
+  http_options.listen_tls = config.listen_tls;
+  http_options.tls = tls.get();
   http_options.threads = config.threads;
   http_options.max_body_bytes = config.max_body_bytes;
   http_options.max_connections = config.max_connections;
@@ -109,9 +131,19 @@ int Run(int argc, char** argv) {
           (config.quotas ? "on" : "off") + ", authentication " +
           (verifier ? "on (" + std::to_string(credentials.size()) + " credentials)" : "off") +
           ", region " + config.region + ", account " + config.account_id);
-  LogListening(http->local_address());
+  if (tls) LogTlsCertificate(tls->cert_file());
+  if (!http->local_address().empty()) LogListening(http->local_address());
+  if (!http->local_tls_address().empty()) LogListening(http->local_tls_address(), "for TLS ");
 
-  const int sig = WaitForTerminationSignal();
+  const int sig = WaitForTerminationSignal([&tls] {
+    if (!tls) return;
+    std::string reload_error;
+    if (tls->Reload(&reload_error)) {
+      Log(LogLevel::kInfo, "SIGHUP: reloaded the TLS certificate " + tls->cert_file());
+    } else {
+      Log(LogLevel::kWarning, "SIGHUP: keeping the current TLS certificate: " + reload_error);
+    }
+  });
   Log(LogLevel::kInfo, std::string("received ") + (sig == SIGINT ? "SIGINT" : "SIGTERM") +
                            ": draining requests in flight");
   // Bounded shutdown. Asio 1.26's io_uring backend can lose the completion of
@@ -137,6 +169,7 @@ int Run(int argc, char** argv) {
   verifier.reset();
   engine.reset();
   http.reset();
+  tls.reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;
 }

@@ -1,6 +1,8 @@
-// SIGTERM / SIGINT handling for tidelogd: the signals are blocked in every
-// thread and taken synchronously by the main thread with sigwait().
+// SIGTERM / SIGINT / SIGHUP handling for tidelogd: the signals are blocked in
+// every thread and taken synchronously by the main thread with sigwait().
 #pragma once
+
+#include <functional>
 
 namespace tidelog::server {
 
@@ -8,7 +10,8 @@ namespace tidelog::server {
 // inherits the mask. Also ignores SIGPIPE.
 void BlockTerminationSignals();
 
-// Blocks until SIGTERM or SIGINT arrives; returns the signal number.
-int WaitForTerminationSignal();
+// Blocks until SIGTERM or SIGINT arrives; returns the signal number. Each
+// SIGHUP meanwhile runs `on_hangup` (on the calling thread).
+int WaitForTerminationSignal(const std::function<void()>& on_hangup = {});
 
 }  // namespace tidelog::server

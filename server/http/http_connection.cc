@@ -1,4 +1,5 @@
-// HTTP/1.1 connection: request parsing with Beast, in-order responses.
+// HTTP/1.1 connection: request parsing with Beast, in-order responses,
+// chunked streaming responses.
 #include "server/http/http_connection.h"
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/status.hpp>
+#include <cstring>
 
 #include "server/http/http_date.h"
 #include "server/http/request_id.h"
@@ -28,6 +30,8 @@ constexpr size_t kIdleReadBufferBytes = 16 << 10;
 // never read and the connection closes.
 constexpr size_t kReadEarlyAnsweredBodyBytes = 64 << 10;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+// Largest chunk of a streaming response written at once.
+constexpr size_t kMaxChunkBytes = 256 << 10;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return boost::beast::iequals(a, b);
@@ -48,14 +52,18 @@ struct ResponderState {
 
 }  // namespace
 
-HttpConnection::HttpConnection(HttpServer::Loop* loop, asio::ip::tcp::socket socket)
+HttpConnection::HttpConnection(HttpServer::Loop* loop, Transport transport,
+                               std::string remote_address, std::string received)
     : loop_(loop),
       options_(loop->server->options_),
-      socket_(std::move(socket)),
+      transport_(std::move(transport)),
+      remote_address_(std::move(remote_address)),
       last_activity_ms_(SteadyNowMillis()) {
-  error_code ec;
-  auto remote = socket_->remote_endpoint(ec);
-  if (!ec) remote_address_ = FormatEndpoint(remote);
+  if (!received.empty()) {
+    auto room = read_buffer_.prepare(received.size());
+    std::memcpy(room.data(), received.data(), received.size());
+    read_buffer_.commit(received.size());
+  }
 }
 
 void HttpConnection::Start() {
@@ -80,7 +88,7 @@ void HttpConnection::ReadHeader() {
   read_state_ = ReadState::kHeader;
   ++ops_in_flight_;
   http::async_read_header(
-      *socket_, read_buffer_, *parser_,
+      *transport_, read_buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->OnHeader(ec); });
 }
 
@@ -222,7 +230,7 @@ void HttpConnection::ContinueBody() {
 void HttpConnection::WriteContinueThenReadBody() {
   writing_ = true;
   ++ops_in_flight_;
-  asio::async_write(*socket_, asio::buffer(kContinue.data(), kContinue.size()),
+  asio::async_write(*transport_, asio::buffer(kContinue.data(), kContinue.size()),
                     [self = shared_from_this()](error_code ec, size_t) {
                       self->writing_ = false;
                       if (!self->OperationDone()) return;
@@ -244,7 +252,7 @@ void HttpConnection::ReadBody() {
                          std::min(static_cast<size_t>(*length), kMaxBodyReserveBytes));
   }
   ++ops_in_flight_;
-  http::async_read(*socket_, read_buffer_, *parser_,
+  http::async_read(*transport_, read_buffer_, *parser_,
                    [self = shared_from_this()](error_code ec, size_t) { self->OnBody(ec); });
 }
 
@@ -345,12 +353,18 @@ void HttpConnection::Complete(uint64_t seq, HttpResponse response) {
 }
 
 void HttpConnection::OnComplete(uint64_t seq, HttpResponse response) {
-  if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) return;
+  if (seq < first_seq_ || seq - first_seq_ >= slots_.size()) {
+    if (response.stream) response.stream->Cancel();
+    return;
+  }
   Slot& slot = slots_[seq - first_seq_];
   // The handler is done with the body: its budget is free again, even if the
   // connection closed meanwhile (the handler held the body until now).
   ReleaseBodyBudget(std::exchange(slot.body_bytes, 0));
-  if (closed_) return;
+  if (closed_) {
+    if (response.stream) response.stream->Cancel();
+    return;
+  }
   slot.response = std::move(response);
   slot.ready = true;
   Pump();
@@ -366,7 +380,7 @@ std::string HttpConnection::SerializeHead(Slot& slot, bool close) {
   const std::string* request_id = nullptr;
   for (const auto& [name, value] : r.headers) {
     if (EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
-        EqualsIgnoreCase(name, "date")) {
+        EqualsIgnoreCase(name, "date") || EqualsIgnoreCase(name, "transfer-encoding")) {
       continue;  // owned by this layer
     }
     if (EqualsIgnoreCase(name, "x-amzn-requestid")) request_id = &value;
@@ -383,7 +397,11 @@ std::string HttpConnection::SerializeHead(Slot& slot, bool close) {
                        std::to_string(r.status) + ": " + r.internal_detail);
   }
   head.append("Date: ").append(CurrentHttpDate()).append("\r\n");
-  head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  if (r.stream) {
+    head.append("Transfer-Encoding: chunked\r\n");
+  } else {
+    head.append("Content-Length: ").append(std::to_string(r.body.size())).append("\r\n");
+  }
   if (close) head.append("Connection: close\r\n");
   head.append("\r\n");
   return head;
@@ -397,12 +415,18 @@ void HttpConnection::Pump() {
     return;
   }
 
-  // Gather every ready response at the front into one gathered write.
+  if (!slots_.empty() && slots_.front().ready && slots_.front().response.stream) {
+    PumpStream();
+    return;
+  }
+
+  // Gather every ready response at the front into one gathered write (up to
+  // a streaming one, which goes on its own).
   write_buffers_.clear();
   size_t count = 0;
   close_after_write_ = false;
   linger_after_write_ = false;
-  while (count < slots_.size() && slots_[count].ready) {
+  while (count < slots_.size() && slots_[count].ready && !slots_[count].response.stream) {
     Slot& slot = slots_[count];
     const bool last_in_flight = count + 1 == slots_.size();
     const bool no_more_requests = stop_reading_ && read_state_ == ReadState::kIdle;
@@ -422,7 +446,7 @@ void HttpConnection::Pump() {
     writing_ = true;
     ++ops_in_flight_;
     asio::async_write(
-        *socket_, write_buffers_,
+        *transport_, write_buffers_,
         [self = shared_from_this(), count](error_code ec, size_t) { self->OnWritten(ec, count); });
     return;
   }
@@ -456,14 +480,85 @@ void HttpConnection::OnWritten(error_code ec, size_t slots_written) {
   Pump();
 }
 
+bool HttpConnection::PumpStream() {
+  // Alive to the end of this call even if it was only held for the wait.
+  const std::shared_ptr<HttpConnection> hold = std::move(self_while_waiting_);
+  Slot& slot = slots_.front();
+  const std::shared_ptr<ResponseStream>& stream = slot.response.stream;
+  write_buffers_.clear();
+  if (!slot.head_sent) {
+    // The producer's wake comes from its own thread: through the mailbox.
+    // Weak, so a stream outliving its connection does not keep it.
+    stream->Attach([weak = weak_from_this(), loop = loop_] {
+      loop->mailbox.Post([weak] {
+        if (auto self = weak.lock()) self->Pump();
+      });
+    });
+    const bool no_more_requests =
+        stop_reading_ && read_state_ == ReadState::kIdle && slots_.size() == 1;
+    slot.close_after = slot.close_after || !slot.keep_alive || no_more_requests;
+    slot.head = SerializeHead(slot, slot.close_after);
+    slot.head_sent = true;
+    write_buffers_.emplace_back(asio::buffer(slot.head));
+  }
+  chunk_data_.clear();
+  const ResponseStream::Taken taken = stream->Take(&chunk_data_, kMaxChunkBytes);
+  static constexpr std::string_view kCrlf = "\r\n";
+  static constexpr std::string_view kLastChunk = "0\r\n\r\n";
+  if (taken.bytes > 0) {
+    char size_line[24];
+    const int n = std::snprintf(size_line, sizeof(size_line), "%zx\r\n", taken.bytes);
+    chunk_size_line_.assign(size_line, static_cast<size_t>(n));
+    write_buffers_.emplace_back(asio::buffer(chunk_size_line_));
+    write_buffers_.emplace_back(asio::buffer(chunk_data_));
+    write_buffers_.emplace_back(asio::buffer(kCrlf.data(), kCrlf.size()));
+  }
+  if (taken.done) write_buffers_.emplace_back(asio::buffer(kLastChunk.data(), kLastChunk.size()));
+  if (write_buffers_.empty()) {
+    self_while_waiting_ = shared_from_this();  // until the wake calls Pump() again
+    return false;
+  }
+  writing_ = true;
+  ++ops_in_flight_;
+  asio::async_write(*transport_, write_buffers_,
+                    [self = shared_from_this(), done = taken.done, close = slot.close_after](
+                        error_code ec, size_t) { self->OnStreamWritten(ec, done, close); });
+  return true;
+}
+
+void HttpConnection::OnStreamWritten(error_code ec, bool done, bool close) {
+  writing_ = false;
+  if (!OperationDone()) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  last_activity_ms_ = SteadyNowMillis();
+  write_buffers_.clear();
+  if (done) {
+    slots_.pop_front();
+    ++first_seq_;
+    if (close) {
+      Close();
+      return;
+    }
+  }
+  Pump();
+}
+
+void HttpConnection::CancelStreams() {
+  for (Slot& slot : slots_) {
+    if (slot.response.stream) slot.response.stream->Cancel();
+  }
+}
+
 void HttpConnection::StartLinger() {
   // Unread request bytes at close() would make the kernel send RST, and the
   // client could lose the answer before reading it: half-close, then discard
   // what still arrives (never stored) until EOF or the deadline.
   lingering_ = true;
   linger_deadline_ms_ = SteadyNowMillis() + options_.linger_timeout_ms;
-  error_code ec;
-  socket_->shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  transport_->Shutdown(asio::socket_base::shutdown_send);
   read_buffer_.clear();
   discard_buffer_ = std::make_unique<char[]>(kDiscardBufferBytes);
   // A read still in progress is not cancelled (see http_loop.h): its handler
@@ -474,15 +569,15 @@ void HttpConnection::StartLinger() {
 
 void HttpConnection::ReadAndDiscard() {
   ++ops_in_flight_;
-  socket_->async_read_some(asio::buffer(discard_buffer_.get(), kDiscardBufferBytes),
-                           [self = shared_from_this()](error_code ec, size_t) {
-                             if (!self->OperationDone()) return;
-                             if (ec) {
-                               self->Close();
-                               return;
-                             }
-                             self->ReadAndDiscard();
-                           });
+  transport_->async_read_some(asio::buffer(discard_buffer_.get(), kDiscardBufferBytes),
+                              [self = shared_from_this()](error_code ec, size_t) {
+                                if (!self->OperationDone()) return;
+                                if (ec) {
+                                  self->Close();
+                                  return;
+                                }
+                                self->ReadAndDiscard();
+                              });
 }
 
 void HttpConnection::BeginDrain() {
@@ -496,8 +591,7 @@ void HttpConnection::BeginDrain() {
     // now rather than in that read's handler, so an idle connection closes at
     // once (Pump); the socket itself closes after the handler (Close()).
     if (read_state_ == ReadState::kHeader) {
-      error_code ec;
-      socket_->shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+      transport_->Shutdown(asio::socket_base::shutdown_receive);
     }
     EndAwaitBudget(ReadState::kIdle);
     read_state_ = ReadState::kIdle;
@@ -529,11 +623,13 @@ void HttpConnection::Close() {
   // shutdown() ends any read or write in progress (never cancel; see
   // http_loop.h). Its buffers are members, alive until its handler, which
   // holds a reference, has run; the last such handler closes the socket.
-  error_code ec;
-  socket_->shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+  CancelStreams();
+  transport_->Shutdown(asio::socket_base::shutdown_both);
   if (ops_in_flight_ == 0) CloseSocket();
   loop_->connections.erase(this);
   loop_->server->OnConnectionCountChanged();
+  // Last: this may be the final reference.
+  const std::shared_ptr<HttpConnection> release = std::move(self_while_waiting_);
 }
 
 bool HttpConnection::OperationDone() {
@@ -544,9 +640,8 @@ bool HttpConnection::OperationDone() {
 }
 
 void HttpConnection::CloseSocket() {
-  error_code ec;
-  socket_->close(ec);
-  socket_.reset();
+  transport_->Close();
+  transport_.reset();
 }
 
 }  // namespace tidelog::server

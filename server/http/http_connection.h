@@ -1,9 +1,9 @@
-// Internal to tidelog_http: one accepted HTTP/1.1 connection. Reads requests
-// (pipelined), dispatches each to the RequestHandler, and writes responses in
-// request order whatever order the handler completes them in.
+// Internal to tidelog_http: one HTTP/1.1 connection (plain or TLS). Reads
+// requests (pipelined), dispatches each to the RequestHandler, and writes
+// responses in request order whatever order the handler completes them in;
+// a streaming response is sent chunked.
 #pragma once
 
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -16,6 +16,7 @@
 
 #include "server/http/http_loop.h"
 #include "server/http/http_message.h"
+#include "server/http/transport.h"
 
 namespace tidelog::server {
 
@@ -24,17 +25,20 @@ namespace tidelog::server {
 // owning loop's thread. The socket is destroyed on that thread, by Close() or
 // by the last handler of an operation Close() ended (see http_loop.h), so
 // a connection outliving its loop never touches Asio.
-class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
+class HttpConnection : public LoopConnection, public std::enable_shared_from_this<HttpConnection> {
  public:
-  HttpConnection(HttpServer::Loop* loop, asio::ip::tcp::socket socket);
+  // `received`: bytes already read from the transport (while the protocol
+  // was chosen), parsed before anything else is read.
+  HttpConnection(HttpServer::Loop* loop, Transport transport, std::string remote_address,
+                 std::string received);
 
   void Start();
   // Stop reading new requests; close once the requests in flight are answered.
-  void BeginDrain();
+  void BeginDrain() override;
   // Idempotent. Deregisters from the loop.
-  void Close();
+  void Close() override;
   // Closes an idle connection or ends a linger whose deadline passed.
-  void OnTick(int64_t now_ms);
+  void OnTick(int64_t now_ms) override;
 
   // Any thread: hands the response of request `seq` to the loop.
   void Complete(uint64_t seq, HttpResponse response);
@@ -51,7 +55,8 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
     bool close_after = false;  // server-made error: close (lingering) after it
     size_t body_bytes = 0;     // body budget held until the response arrives
     HttpResponse response;
-    std::string head;  // serialized status line and headers, while being written
+    std::string head;        // serialized status line and headers, while being written
+    bool head_sent = false;  // streaming response: its head is out, chunks follow
   };
 
   void ReadHeader();
@@ -76,6 +81,12 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   // Writes what is ready, resumes paused reads, closes when done.
   void Pump();
   void OnWritten(boost::system::error_code ec, size_t slots_written);
+  // The front slot's response is a ResponseStream: writes its head, then
+  // each chunk as it is produced, then the last chunk; false when nothing
+  // can be written now (waiting for the producer).
+  bool PumpStream();
+  void OnStreamWritten(boost::system::error_code ec, bool done, bool close);
+  void CancelStreams();
   void StartLinger();
   void ReadAndDiscard();
   std::string SerializeHead(Slot& slot, bool close);
@@ -86,7 +97,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
 
   HttpServer::Loop* const loop_;
   const HttpServerOptions& options_;
-  std::optional<asio::ip::tcp::socket> socket_;  // reset by Close()
+  std::optional<Transport> transport_;  // reset once closed and no operation is pending
   std::string remote_address_;
 
   boost::beast::flat_buffer read_buffer_;
@@ -107,6 +118,13 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   uint64_t first_seq_ = 0;  // sequence number of slots_.front()
   bool writing_ = false;
   std::vector<asio::const_buffer> write_buffers_;
+  // Set while a streaming response waits for its producer, when no
+  // operation or responder holds this connection: the loop's registry does
+  // not own it.
+  std::shared_ptr<HttpConnection> self_while_waiting_;
+  // The streaming chunk being written: its size line and data.
+  std::string chunk_size_line_;
+  std::string chunk_data_;
   bool close_after_write_ = false;
   bool linger_after_write_ = false;
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "server/http/http_server.h"
 #include "server/http/loop_mailbox.h"
@@ -23,6 +24,23 @@ namespace tidelog::server {
 namespace asio = boost::asio;
 
 class HttpConnection;
+
+// What a loop knows of each connection it owns, whatever its protocol
+// (ProtocolSelector while the protocol is chosen, then HttpConnection or
+// Http2Connection). Loop thread only. A connection is registered in
+// Loop::connections from its Start() until its Close(); Close() also
+// uncounts it (HttpServer::OnConnectionCountChanged) unless it handed its
+// transport on to another connection, which then owns the count.
+class LoopConnection {
+ public:
+  virtual ~LoopConnection() = default;
+  // Stop taking new requests; close once those in flight are answered.
+  virtual void BeginDrain() = 0;
+  // Idempotent. Deregisters from the loop.
+  virtual void Close() = 0;
+  // Every tick (200 ms): idle and linger deadlines.
+  virtual void OnTick(int64_t now_ms) = 0;
+};
 
 // Every Asio object of a loop, the io_context first (its io_uring ring), is
 // created by the loop thread in CreateIo() and destroyed by it in DestroyIo()
@@ -58,7 +76,7 @@ struct HttpServer::Loop {
     mailbox.ReleaseIo();
     accept_retry.reset();
     tick.reset();
-    acceptor.reset();
+    for (Listener& listener : listeners) listener.acceptor.reset();
     work.reset();
     ioc.reset();
   }
@@ -66,17 +84,25 @@ struct HttpServer::Loop {
   HttpServer* server;
   std::optional<asio::io_context> ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::optional<asio::ip::tcp::acceptor> acceptor;  // on every loop (reuse_port) or loop 0
-  std::optional<asio::steady_timer> tick;           // idle, linger and drain checks
-  std::optional<asio::steady_timer> accept_retry;   // back-off after EMFILE and the like
-  LoopMailbox mailbox;                              // the only way other threads reach this loop
+  // One listening socket: the plain one (which also takes TLS when the
+  // server has a TLS context) or the TLS-only one.
+  struct Listener {
+    std::optional<asio::ip::tcp::acceptor> acceptor;  // on every loop (reuse_port) or loop 0
+    asio::ip::tcp::endpoint bound;                    // the acceptor's address, once bound
+    bool tls_only = false;
+    bool accept_in_flight = false;  // an async_accept is in the kernel
+  };
+  // Sized before the loop thread starts (never resized after: handlers hold
+  // pointers into it); the acceptors are made by the loop thread.
+  std::vector<Listener> listeners;
+  std::optional<asio::steady_timer> tick;          // idle, linger and drain checks
+  std::optional<asio::steady_timer> accept_retry;  // back-off after EMFILE and the like
+  LoopMailbox mailbox;                             // the only way other threads reach this loop
   std::thread thread;
-  asio::ip::tcp::endpoint bound;   // the acceptor's address, once bound
-  bool accept_in_flight = false;   // an async_accept is in the kernel
-  bool accepting_stopped = false;  // the acceptor is closed or closes on its handler
+  bool accepting_stopped = false;  // the acceptors are closed or close on their handlers
 
   // Loop thread only. A connection is registered from Start() until Close().
-  std::unordered_set<HttpConnection*> connections;
+  std::unordered_set<LoopConnection*> connections;
   // This loop's share of HttpServerOptions::max_inflight_body_bytes still
   // free, and the connections waiting for some of it, oldest first (a
   // connection closed or no longer waiting is skipped when reached).

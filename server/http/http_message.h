@@ -3,11 +3,14 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "server/http/response_stream.h"
 
 namespace tidelog::server {
 
@@ -19,6 +22,8 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
   std::string remote_address;  // "127.0.0.1:53122"
+  // "HTTP/1.1" or "HTTP/2" (HTTP/1.0 requests are answered as HTTP/1.1).
+  std::string_view protocol = "HTTP/1.1";
 
   // First header with this lower-case name, or nullptr.
   const std::string* Header(std::string_view lower_name) const {
@@ -34,6 +39,11 @@ struct HttpResponse {
   // x-amzn-RequestId (unless present) itself.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // Set for a body written over time (then `body` must be empty): sent
+  // without Content-Length, chunked on HTTP/1.1, as DATA frames on HTTP/2,
+  // until the handler Finish()es it. The connection Cancel()s it when the
+  // client goes away.
+  std::shared_ptr<ResponseStream> stream;
   // Never sent: logged by the network layer with the response's request id
   // (what went wrong inside, for an error the client sees only generically).
   std::string internal_detail;

@@ -14,8 +14,9 @@
 #include <future>
 #include <utility>
 
-#include "server/http/http_connection.h"
 #include "server/http/http_loop.h"
+#include "server/http/protocol_selector.h"
+#include "server/http/tls_context.h"
 
 namespace tidelog::server {
 
@@ -100,17 +101,19 @@ bool OpenAcceptor(tcp::acceptor* acceptor, const tcp::endpoint& endpoint, bool r
   return true;
 }
 
-// Loop thread. Closes the listener, at once or, if an accept is pending, in
-// its handler once shutdown() has ended it (see http_loop.h).
+// Loop thread. Closes the listeners, at once or, if an accept is pending,
+// in its handler once shutdown() has ended it (see http_loop.h).
 void StopAccepting(HttpServer::Loop* loop) {
   loop->accepting_stopped = true;
   loop->accept_retry->cancel();
-  if (!loop->acceptor || !loop->acceptor->is_open()) return;
-  if (loop->accept_in_flight) {
-    ::shutdown(loop->acceptor->native_handle(), SHUT_RDWR);
-  } else {
-    error_code ec;
-    loop->acceptor->close(ec);
+  for (HttpServer::Loop::Listener& listener : loop->listeners) {
+    if (!listener.acceptor || !listener.acceptor->is_open()) continue;
+    if (listener.accept_in_flight) {
+      ::shutdown(listener.acceptor->native_handle(), SHUT_RDWR);
+    } else {
+      error_code ec;
+      listener.acceptor->close(ec);
+    }
   }
 }
 
@@ -119,25 +122,28 @@ void ScheduleTick(HttpServer::Loop* loop) {
   loop->tick->async_wait([loop](error_code ec) {
     if (ec || loop->stopping) return;
     const int64_t now = SteadyNowMillis();
-    std::vector<HttpConnection*> connections(loop->connections.begin(), loop->connections.end());
-    for (HttpConnection* c : connections) c->OnTick(now);
+    std::vector<LoopConnection*> connections(loop->connections.begin(), loop->connections.end());
+    for (LoopConnection* c : connections) c->OnTick(now);
     ScheduleTick(loop);
   });
 }
 
-// The body of a loop thread.
-void RunLoop(HttpServer::Loop* l, bool reuse_port, std::optional<tcp::endpoint> bind_to,
-             std::promise<std::string>* ready) {
+// The body of a loop thread. `bind_to[i]`: the address of listener i, if
+// this loop has that listener's acceptor.
+void RunLoop(HttpServer::Loop* l, bool reuse_port,
+             std::vector<std::optional<tcp::endpoint>> bind_to, std::promise<std::string>* ready) {
   l->CreateIo();
-  if (bind_to) {
+  for (size_t i = 0; i < bind_to.size(); ++i) {
+    if (!bind_to[i]) continue;
     std::string error;
-    l->acceptor.emplace(*l->ioc);
-    if (!OpenAcceptor(&*l->acceptor, *bind_to, reuse_port, &error)) {
+    HttpServer::Loop::Listener& listener = l->listeners[i];
+    listener.acceptor.emplace(*l->ioc);
+    if (!OpenAcceptor(&*listener.acceptor, *bind_to[i], reuse_port, &error)) {
       l->DestroyIo();
       ready->set_value(error);
       return;
     }
-    l->bound = l->acceptor->local_endpoint();
+    listener.bound = listener.acceptor->local_endpoint();
   }
   l->mailbox.StartReading();
   ScheduleTick(l);
@@ -184,13 +190,34 @@ bool HttpServer::Start(std::string* error) {
     *error = "HttpServer::Start called twice";
     return false;
   }
-  std::string host, port;
-  if (!SplitHostPort(options_.listen, &host, &port)) {
-    *error = "bad listen address '" + options_.listen + "' (expected HOST:PORT)";
+  // Listener 0 is the plain one (if any), then the TLS-only one (if any).
+  std::vector<std::string> addresses;
+  std::vector<bool> tls_only;
+  if (!options_.listen.empty()) {
+    addresses.push_back(options_.listen);
+    tls_only.push_back(false);
+  }
+  if (!options_.listen_tls.empty()) {
+    if (options_.tls == nullptr) {
+      *error = "a TLS listener needs a certificate and key";
+      return false;
+    }
+    addresses.push_back(options_.listen_tls);
+    tls_only.push_back(true);
+  }
+  if (addresses.empty()) {
+    *error = "nothing to listen on";
     return false;
   }
-  tcp::endpoint endpoint;
-  if (!Resolve(host, port, &endpoint, error)) return false;
+  std::vector<tcp::endpoint> endpoints(addresses.size());
+  for (size_t i = 0; i < addresses.size(); ++i) {
+    std::string host, port;
+    if (!SplitHostPort(addresses[i], &host, &port)) {
+      *error = "bad listen address '" + addresses[i] + "' (expected HOST:PORT)";
+      return false;
+    }
+    if (!Resolve(host, port, &endpoints[i], error)) return false;
+  }
 
   int threads = options_.threads > 0 ? options_.threads
                                      : static_cast<int>(std::thread::hardware_concurrency());
@@ -200,12 +227,17 @@ bool HttpServer::Start(std::string* error) {
   for (int i = 0; i < threads; ++i) {
     loops_.push_back(std::make_unique<Loop>(this));
     loops_.back()->body_budget = body_share;
+    loops_.back()->listeners.resize(addresses.size());
+    for (size_t j = 0; j < addresses.size(); ++j)
+      loops_.back()->listeners[j].tls_only = tls_only[j];
   }
 
-  // Loop 0 binds first so the others learn the real port when 0 was asked.
+  // Loop 0 binds first so the others learn the real ports when 0 was asked.
   for (int i = 0; i < threads; ++i) {
-    std::optional<tcp::endpoint> bind_to;
-    if (i == 0 || options_.reuse_port) bind_to = endpoint;
+    std::vector<std::optional<tcp::endpoint>> bind_to(addresses.size());
+    if (i == 0 || options_.reuse_port) {
+      for (size_t j = 0; j < addresses.size(); ++j) bind_to[j] = endpoints[j];
+    }
     std::promise<std::string> ready;
     std::future<std::string> result = ready.get_future();
     Loop* l = loops_[i].get();
@@ -219,77 +251,90 @@ bool HttpServer::Start(std::string* error) {
       return false;
     }
     if (i == 0) {
-      endpoint = l->bound;
-      local_port_ = endpoint.port();
-      local_address_ = FormatEndpoint(endpoint);
+      for (size_t j = 0; j < addresses.size(); ++j) {
+        endpoints[j] = l->listeners[j].bound;
+        if (tls_only[j]) {
+          local_tls_port_ = endpoints[j].port();
+          local_tls_address_ = FormatEndpoint(endpoints[j]);
+        } else {
+          local_port_ = endpoints[j].port();
+          local_address_ = FormatEndpoint(endpoints[j]);
+        }
+      }
     }
   }
   started_ = true;
   for (auto& loop : loops_) {
     Loop* l = loop.get();
-    if (l->acceptor) l->mailbox.Post([this, l] { AcceptNext(l); });
+    for (size_t j = 0; j < l->listeners.size(); ++j) {
+      if (l->listeners[j].acceptor) l->mailbox.Post([this, l, j] { AcceptNext(l, j); });
+    }
   }
   return true;
 }
 
-void HttpServer::AcceptNext(Loop* loop) {
+void HttpServer::AcceptNext(Loop* loop, size_t index) {
   Loop* target = loop;
   if (!options_.reuse_port) {
     target = loops_[next_loop_].get();
     next_loop_ = (next_loop_ + 1) % loops_.size();
   }
-  loop->accept_in_flight = true;
-  loop->acceptor->async_accept([this, loop, target](error_code ec, tcp::socket socket) {
-    loop->accept_in_flight = false;
-    if (loop->accepting_stopped) {
-      // A connection accepted as the stop raced in is closed with `socket`.
-      error_code close_ec;
-      loop->acceptor->close(close_ec);
-      return;
-    }
-    if (ec) {
-      // EMFILE and the like: back off instead of spinning.
-      loop->accept_retry->expires_after(kAcceptRetryDelay);
-      loop->accept_retry->async_wait([this, loop](error_code wait_ec) {
-        if (!wait_ec && !loop->accepting_stopped) AcceptNext(loop);
-      });
-      return;
-    }
-    // Counted from here, so the cap holds exactly however many are being
-    // handed over; HttpConnection::Close() (or a failed hand-over) uncounts.
-    if (open_connections_.fetch_add(1) >= options_.max_connections) {
-      open_connections_.fetch_sub(1);
-      WarnRateLimited("refusing connections: " + std::to_string(options_.max_connections) +
-                      " are open (--max-connections)");
-      // Closed before any operation was started on it (nothing to cancel).
-      error_code close_ec;
-      socket.close(close_ec);
-      AcceptNext(loop);
-      return;
-    }
-    // The target loop gets the bare descriptor and makes its own socket of
-    // it, so the socket is registered with, used by and destroyed on that
-    // loop's thread only.
-    error_code socket_ec;
-    socket.set_option(tcp::no_delay(true), socket_ec);
-    const tcp protocol = loop->bound.protocol();
-    auto fd = std::make_shared<OwnedFd>(socket.release(socket_ec));
-    if (!socket_ec) {
-      target->mailbox.Post([this, target, fd, protocol] {
-        tcp::socket adopted(*target->ioc);
-        error_code assign_ec;
-        adopted.assign(protocol, fd->Take(), assign_ec);
-        if (assign_ec) {
-          OnConnectionCountChanged();
+  Loop::Listener* listener = &loop->listeners[index];
+  listener->accept_in_flight = true;
+  listener->acceptor->async_accept(
+      [this, loop, listener, index, target](error_code ec, tcp::socket socket) {
+        listener->accept_in_flight = false;
+        if (loop->accepting_stopped) {
+          // A connection accepted as the stop raced in is closed with `socket`.
+          error_code close_ec;
+          listener->acceptor->close(close_ec);
           return;
         }
-        std::make_shared<HttpConnection>(target, std::move(adopted))->Start();
+        if (ec) {
+          // EMFILE and the like: back off instead of spinning.
+          loop->accept_retry->expires_after(kAcceptRetryDelay);
+          loop->accept_retry->async_wait([this, loop, index](error_code wait_ec) {
+            if (!wait_ec && !loop->accepting_stopped) AcceptNext(loop, index);
+          });
+          return;
+        }
+        // Counted from here, so the cap holds exactly however many are being
+        // handed over; the connection's Close() (or a failed hand-over) uncounts.
+        if (open_connections_.fetch_add(1) >= options_.max_connections) {
+          open_connections_.fetch_sub(1);
+          WarnRateLimited("refusing connections: " + std::to_string(options_.max_connections) +
+                          " are open (--max-connections)");
+          // Closed before any operation was started on it (nothing to cancel).
+          error_code close_ec;
+          socket.close(close_ec);
+          AcceptNext(loop, index);
+          return;
+        }
+        // The target loop gets the bare descriptor and makes its own socket of
+        // it, so the socket is registered with, used by and destroyed on that
+        // loop's thread only.
+        error_code socket_ec;
+        socket.set_option(tcp::no_delay(true), socket_ec);
+        const tcp protocol = listener->bound.protocol();
+        const bool tls_only = listener->tls_only;
+        std::shared_ptr<asio::ssl::context> tls = options_.tls ? options_.tls->Current() : nullptr;
+        auto fd = std::make_shared<OwnedFd>(socket.release(socket_ec));
+        if (!socket_ec) {
+          target->mailbox.Post([this, target, fd, protocol, tls, tls_only] {
+            tcp::socket adopted(*target->ioc);
+            error_code assign_ec;
+            adopted.assign(protocol, fd->Take(), assign_ec);
+            if (assign_ec) {
+              OnConnectionCountChanged();
+              return;
+            }
+            std::make_shared<ProtocolSelector>(target, std::move(adopted), tls, tls_only)->Start();
+          });
+        } else {
+          OnConnectionCountChanged();
+        }
+        AcceptNext(loop, index);
       });
-    } else {
-      OnConnectionCountChanged();
-    }
-    AcceptNext(loop);
-  });
 }
 
 void HttpServer::OnConnectionCountChanged() {
@@ -323,8 +368,8 @@ void HttpServer::Stop() {
     l->mailbox.Post([l] {
       StopAccepting(l);
       l->draining = true;
-      std::vector<HttpConnection*> connections(l->connections.begin(), l->connections.end());
-      for (HttpConnection* c : connections) c->BeginDrain();
+      std::vector<LoopConnection*> connections(l->connections.begin(), l->connections.end());
+      for (LoopConnection* c : connections) c->BeginDrain();
     });
   }
   {
@@ -341,8 +386,8 @@ void HttpServer::QuitLoops() {
     l->mailbox.Post([l] {
       l->stopping = true;
       StopAccepting(l);
-      std::vector<HttpConnection*> connections(l->connections.begin(), l->connections.end());
-      for (HttpConnection* c : connections) c->Close();
+      std::vector<LoopConnection*> connections(l->connections.begin(), l->connections.end());
+      for (LoopConnection* c : connections) c->Close();
       l->tick->cancel();
       l->mailbox.StopReading();
       l->work.reset();

@@ -1,6 +1,7 @@
-// HttpServer: HTTP/1.1 (keep-alive, pipelining) on Boost.Asio with the
-// io_uring backend, one event loop per thread, handing each request to a
-// RequestHandler and writing the responses back in request order.
+// HttpServer: HTTP/1.1 (keep-alive, pipelining) and HTTP/2 (h2c prior
+// knowledge, or over TLS), plain or TLS on the same port, on Boost.Asio with
+// the io_uring backend, one event loop per thread, handing each request to a
+// RequestHandler and writing its response back.
 #pragma once
 
 #include <atomic>
@@ -18,13 +19,24 @@
 
 namespace tidelog::server {
 
+class TlsContext;
+
 struct HttpServerOptions {
   // "host:port" (IPv6 as "[::1]:port"). Port 0 binds an ephemeral port.
+  // Empty: no plain listener (then listen_tls is required). A connection is
+  // HTTP/2 when it starts with the HTTP/2 preface, else HTTP/1.1; with `tls`
+  // set, one that starts with a TLS handshake is TLS.
   std::string listen = "127.0.0.1:4567";
+  // A listener that takes TLS only; empty: none. Requires `tls`.
+  std::string listen_tls;
+  // Certificate and ALPN (h2, http/1.1). Not owned; outlives the server.
+  // Each connection takes TlsContext::Current() as it is accepted.
+  TlsContext* tls = nullptr;
   // Event-loop threads. 0: std::thread::hardware_concurrency().
   int threads = 0;
   // A request whose Content-Length exceeds this gets 413 (no body) and the
-  // connection is closed without the body being read into memory.
+  // connection is closed without the body being read into memory (HTTP/2:
+  // the stream is answered 413 and reset; the connection stays).
   size_t max_body_bytes = 8 << 20;
   // Request line plus headers; beyond it the answer is 431.
   size_t max_header_bytes = 16 << 10;
@@ -75,10 +87,14 @@ class HttpServer {
   // the address is bad or cannot be bound. Call once.
   bool Start(std::string* error);
 
-  // The bound port (the real one when 0 was asked); 0 before Start().
+  // The plain listener's bound port (the real one when 0 was asked); 0
+  // before Start() or without one.
   uint16_t local_port() const { return local_port_; }
   // "host:port" as bound, e.g. "127.0.0.1:4567" or "[::1]:4567".
   const std::string& local_address() const { return local_address_; }
+  // The same for the TLS-only listener.
+  uint16_t local_tls_port() const { return local_tls_port_; }
+  const std::string& local_tls_address() const { return local_tls_address_; }
 
   // Stops accepting, lets requests already received complete (up to
   // drain_timeout_ms), then closes every connection and joins the loops.
@@ -94,7 +110,7 @@ class HttpServer {
   struct Loop;  // one event-loop thread; defined in http_server.cc
 
  private:
-  void AcceptNext(Loop* loop);
+  void AcceptNext(Loop* loop, size_t listener);
   void QuitLoops();
   void OnConnectionCountChanged();
   void Log(std::string_view message);
@@ -105,7 +121,10 @@ class HttpServer {
   std::vector<std::unique_ptr<Loop>> loops_;
   uint16_t local_port_ = 0;
   std::string local_address_;
-  size_t next_loop_ = 0;  // round-robin cursor; used by the accepting loop only
+  uint16_t local_tls_port_ = 0;
+  std::string local_tls_address_;
+  // Round-robin cursor; used by loop 0's acceptors only (without reuse_port).
+  size_t next_loop_ = 0;
   bool started_ = false;
   bool stopped_ = false;
 
@@ -116,6 +135,8 @@ class HttpServer {
   std::condition_variable drain_cv_;
 
   friend class HttpConnection;
+  friend class Http2Connection;
+  friend class ProtocolSelector;
 };
 
 }  // namespace tidelog::server

@@ -209,6 +209,43 @@ TEST_F(DaemonConfigTest, Credentials) {
   EXPECT_FALSE(LoadCredentials(c, &credentials, &error));
 }
 
+TEST_F(DaemonConfigTest, TlsSettings) {
+  DaemonConfig config;
+  std::string error;
+  EXPECT_FALSE(TlsConfigured(config));
+  // A switch: no value taken, so the next flag is still read as a flag.
+  ASSERT_TRUE(Parse({"--tls-self-signed", "--listen-tls", "127.0.0.1:4568"}, &config, &error))
+      << error;
+  EXPECT_TRUE(config.tls_self_signed);
+  EXPECT_EQ(config.listen_tls, "127.0.0.1:4568");
+  EXPECT_TRUE(TlsConfigured(config));
+
+  DaemonConfig files;
+  ASSERT_TRUE(Parse({"--tls-cert", "c.pem", "--tls-key=k.pem"}, &files, &error)) << error;
+  EXPECT_EQ(files.tls_cert_file, "c.pem");
+  EXPECT_EQ(files.tls_key_file, "k.pem");
+
+  DaemonConfig toml;
+  ASSERT_TRUE(Parse({"--config", Write("tls.toml", "tls_self_signed = true\n")}, &toml, &error))
+      << error;
+  EXPECT_TRUE(toml.tls_self_signed);
+
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--tls-cert", "c.pem"}, "--tls-cert and --tls-key go together"},
+      {{"--tls-key", "k.pem"}, "--tls-cert and --tls-key go together"},
+      {{"--tls-self-signed", "--tls-cert", "c", "--tls-key", "k"}, "exclude each other"},
+      {{"--listen-tls", "127.0.0.1:4568"}, "--listen-tls needs"},
+      {{"--listen-tls", "nowhere"}, "--listen-tls wants HOST:PORT"},
+      {{"--tls-self-signed=maybe"}, "--tls-self-signed takes no value"},
+  };
+  for (const auto& [args, message] : bad) {
+    DaemonConfig c;
+    error.clear();
+    EXPECT_FALSE(Parse(args, &c, &error)) << args[0];
+    EXPECT_NE(error.find(message), std::string::npos) << error;
+  }
+}
+
 TEST(DaemonLoopbackTest, LoopbackHosts) {
   EXPECT_EQ(HostOf("127.0.0.1:4567"), "127.0.0.1");
   EXPECT_EQ(HostOf("[::1]:0"), "::1");

@@ -23,6 +23,7 @@ struct RawResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
+  size_t chunks = 0;  // chunked responses: chunks received, the last one included
   std::string Header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? "" : it->second;
@@ -67,7 +68,8 @@ class RawHttpClient {
     return r;
   }
 
-  // Reads one response (Content-Length framed). nullopt on EOF, error or timeout.
+  // Reads one response (Content-Length framed or chunked). nullopt on EOF,
+  // error or timeout.
   std::optional<RawResponse> ReadResponse() {
     size_t header_end;
     while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
@@ -93,6 +95,21 @@ class RawHttpClient {
       pos = end + 2;
     }
     buffer_.erase(0, header_end + 4);
+    if (response.Header("transfer-encoding") == "chunked") {
+      // Chunks until the zero-length one; no trailers are expected.
+      for (;;) {
+        std::optional<std::string> size_line = ReadUntil("\r\n");
+        if (!size_line) return std::nullopt;
+        const size_t size = std::stoul(*size_line, nullptr, 16);
+        while (buffer_.size() < size + 2) {
+          if (!Fill()) return std::nullopt;
+        }
+        response.body.append(buffer_, 0, size);
+        buffer_.erase(0, size + 2);
+        ++response.chunks;
+        if (size == 0) return response;
+      }
+    }
     size_t length = 0;
     if (response.headers.count("content-length")) {
       length = std::stoul(response.headers["content-length"]);
@@ -114,6 +131,18 @@ class RawHttpClient {
     std::string out = buffer_.substr(0, at + marker.size());
     buffer_.erase(0, at + marker.size());
     return out;
+  }
+
+  // True when the server closes the connection (EOF or reset) after
+  // whatever bytes it still sends (discarded); false on timeout.
+  bool DrainsToEof() {
+    buffer_.clear();
+    for (;;) {
+      char chunk[4096];
+      ssize_t n = Recv(chunk, sizeof(chunk));
+      if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
+      if (n < 0) return false;
+    }
   }
 
   // True when the server has closed the connection (EOF or reset) with no
