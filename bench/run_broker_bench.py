@@ -13,7 +13,11 @@ Phases, each against a fresh broker on 127.0.0.1:0 in a temp data dir:
   3. a second tidelogd: N shards (default 10,000) in streams of 100 shards:
      creation time, memory per shard, restart time
   4. kinesalite (npm, Node.js) when present: the same load modes and sweeps
-Results: OUT/broker-bench.json, OUT/broker-bench.txt, OUT/broker-bench-sweep.svg.
+  5. protocols (run_protocol_bench.py, after phase 2): PutRecords and
+     PutRecord through h2load over HTTP/1.1, h2c, TLS+HTTP/1.1 and TLS+h2,
+     a fresh tidelogd per cell; ratios against h2load's HTTP/1.1 of the same run
+Results: OUT/broker-bench.json, OUT/broker-bench.txt, OUT/broker-bench-sweep.svg,
+OUT/protocol-bench.json, OUT/protocol-bench.txt.
 """
 import argparse
 import contextlib
@@ -32,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_svg  # noqa: E402
+import run_protocol_bench  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 KINESALITE_VERSION = "3.3.3"
@@ -568,6 +573,22 @@ def render_table(res):
     return "\n".join(out), unmet
 
 
+def protocol_section(res, proto):
+    """The protocol table, its notes, and h2load's HTTP/1.1 PutRecords beside tidelog_load's."""
+    if proto.get("error") or proto.get("not_run"):
+        return run_protocol_bench.notes(proto)
+    lines = [proto.get("table", "(no cells)"), ""] + run_protocol_bench.notes(proto)
+    h1 = next((r for r in proto.get("rows", []) if r["protocol"] == "h1" and
+               r["workload"] == "putrecords" and r.get("records_per_s")), None)
+    tl = res["tidelog"].get("putrecords") or {}
+    if h1 and tl.get("ok"):
+        lines.append(f"HTTP/1.1 PutRecords 500 x 100 B, 8 connections: tidelog_load "
+                     f"{tl['records_per_s']:,.0f} records/s (p99 {tl['p99_ms']:.2f} ms, phase 2) "
+                     f"vs h2load --h1 {h1['records_per_s']:,.0f} records/s (p99 "
+                     f"{h1['p99_ms']:.2f} ms): {h1['records_per_s'] / tl['records_per_s']:.2f}x")
+    return lines
+
+
 # ---- main -------------------------------------------------------------------
 
 def main():
@@ -581,6 +602,9 @@ def main():
                     help="shards of the many-shards phase (default 10000; 0 skips it)")
     ap.add_argument("--poll-interval-ms", type=int, default=1,
                     help="put-to-get reader's pause after an empty GetRecords (default 1)")
+    ap.add_argument("--no-protocols", action="store_true",
+                    help="skip the protocol phase (h2load: HTTP/1.1, h2c, TLS)")
+    ap.add_argument("--h2load", default="h2load", help="h2load binary of the protocol phase")
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target is not met")
     args = ap.parse_args()
     signal.signal(signal.SIGTERM, on_signal)
@@ -608,7 +632,7 @@ def main():
                         "tmpdir": tmp_root, "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                         "cpus": os.cpu_count()},
            "tidelog": {}, "kinesalite": None, "raw": {"ok": False}, "shards": None,
-           "sweeps": {}}
+           "sweeps": {}, "protocols": {}}
     res["settings"]["p2g_rate"] = prof["p2g_rate"]
     interrupted = False
     try:
@@ -638,6 +662,17 @@ def main():
             res["broker_exit_problem"] = f"tidelogd exited {rc} after SIGTERM ({shutdown_s:.1f} s)"
         log(f"tidelogd VmHWM {hwm_target} KiB (target loads), {hwm_all} KiB (with sweeps); "
             f"stopped in {shutdown_s:.2f}s, exit {rc}")
+
+        # 5. (run here, next to phase 2 in time) The protocols, through h2load.
+        if args.no_protocols:
+            res["protocols"] = {"not_run": "skipped (--no-protocols)"}
+        else:
+            try:
+                run_protocol_bench.run(res["protocols"], tidelogd_bin, tmp_root, logs_dir,
+                                       res["settings"]["profile"], args.h2load, PROCS, log)
+            except RuntimeError as e:  # its probe broker did not start
+                res["protocols"]["error"] = str(e)
+                log(f"protocols FAILED: {e}")
 
         # 3. Many shards.
         if args.shards > 0:
@@ -696,6 +731,9 @@ def main():
         + (f", {prof['peer_sweep']} s per kinesalite point" if "kinesalite" in res["sweeps"] else ""))
     table, unmet = render_table(res)
     res["table"] = table
+    proto = run_protocol_bench.finish(res["protocols"])
+    run_protocol_bench.write_results(proto, out_dir, interrupted)
+    unmet += proto.get("targets", {}).get("FAIL", 0)
     json_path = os.path.join(out_dir, "broker-bench.json")
     svg_path = os.path.join(out_dir, "broker-bench-sweep.svg")
     with open(json_path, "w") as f:
@@ -716,6 +754,10 @@ def main():
               for key, r in d.items() if not r.get("ok")]
     if res["shards"] and not res["shards"].get("ok"):
         failed.append(f"shards: {res['shards'].get('error')}")
+    failed += [f"protocols/{r['workload']}/{r['protocol']}: {r.get('why', r['status'])}"
+               for r in proto.get("rows", []) if r["status"] in ("failed", "partly failed")]
+    if proto.get("error"):
+        failed.append(f"protocols: {proto['error']}")
     notes += [f"FAILED {f}" for f in failed]
     if res["shards"] and res["shards"].get("ok") and res["shards"].get("shutdown_rc") != 0:
         res["broker_exit_problem"] = (f"many-shards tidelogd exited {res['shards']['shutdown_rc']}"
@@ -727,7 +769,10 @@ def main():
     notes.append("ratio: measured/target for >= targets, target/measured for < targets "
                  "(>= 1.00x is met)")
     text = "\n".join([header, "", table, ""] + notes + [
+        "", "Protocols (h2load as the load generator for every protocol, same run):", ""]
+        + protocol_section(res, proto) + [
         "", f"results: {json_path}",
+        f"         {os.path.join(out_dir, 'protocol-bench.json')}",
         f"plot:    {svg_path}" if res["sweeps"] else "plot:    (no sweep data)"])
     with open(os.path.join(out_dir, "broker-bench.txt"), "w") as f:
         f.write(text + "\n")
