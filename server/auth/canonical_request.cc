@@ -172,9 +172,12 @@ std::string CanonicalHeaders(const HttpRequest& request,
   std::string out;
   for (const std::string& name : signed_headers) {
     out.append(name).push_back(':');
+    // HTTP/2 clients (the AWS SDK for JavaScript v3) sign the :authority
+    // pseudo-header by that name; the network layer hands it on as Host.
+    const std::string_view lookup = name == ":authority" ? std::string_view("host") : name;
     bool first = true;
     for (const auto& [k, v] : request.headers) {
-      if (!EqualsLowerName(k, name)) continue;
+      if (!EqualsLowerName(k, lookup)) continue;
       if (!first) out.push_back(',');
       out.append(TrimAll(v));
       first = false;

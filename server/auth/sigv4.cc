@@ -254,8 +254,11 @@ std::optional<AuthError> SigV4Verifier::CheckClaim(const HttpRequest& request, C
   for (std::string_view name : Split(claim.signed_headers, ';')) {
     out->signed_headers.emplace_back(name);
   }
-  if (std::find(out->signed_headers.begin(), out->signed_headers.end(), "host") ==
-      out->signed_headers.end()) {
+  const auto signs = [&](std::string_view name) {
+    return std::find(out->signed_headers.begin(), out->signed_headers.end(), name) !=
+           out->signed_headers.end();
+  };
+  if (!signs("host") && !signs(":authority")) {
     return Incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
   return std::nullopt;

@@ -1,10 +1,16 @@
 """Shared fixture for the end-to-end tests: starts a real tidelogd on an
 ephemeral port over a temporary data directory, hands out boto3 clients, raw
 HTTP and AWS CLI helpers, and always stops the process and removes the
-directory. Waits are bounded polls; nothing sleeps to synchronise."""
+directory. Waits are bounded polls; nothing sleeps to synchronise.
+
+boto3 is optional: the HTTP/2 protocol tests run under an interpreter that has
+the `h2` package but maybe not boto3; there TidelogdTestCase.kinesis is None
+and client() raises. With TLS flags (--tls-self-signed, --listen-tls) start()
+also waits for the certificate path and the TLS listener's address."""
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import selectors
@@ -19,9 +25,13 @@ import unittest
 import urllib.error
 import urllib.request
 
-import boto3
-import botocore.config
-from botocore.exceptions import ClientError
+try:
+    import boto3
+    import botocore.config
+    from botocore.exceptions import ClientError
+except ImportError:  # the h2 tests' interpreter may lack boto3
+    boto3 = None
+    ClientError = None
 
 TIDELOGD = None  # set by main() from --tidelogd
 LOAD_TOOL = None  # set by main() from --load (bench/load/tidelog_load), if given
@@ -48,6 +58,10 @@ def main():
 class Tidelogd:
     """One tidelogd process. start() blocks until it prints its address."""
 
+    LISTENING = "tidelogd: listening on "
+    LISTENING_TLS = "tidelogd: listening for TLS on "
+    TLS_CERTIFICATE = "tidelogd: tls certificate "
+
     def __init__(self, data_dir, quotas="off", extra_args=()):
         self.data_dir = data_dir
         self.quotas = quotas
@@ -55,12 +69,41 @@ class Tidelogd:
         self.proc = None
         self.host = None
         self.port = None
+        self.tls_host = None  # the --listen-tls listener, when given
+        self.tls_port = None
+        self.tls_cert = None  # the --tls-self-signed certificate's path, when given
         self.stderr_lines = []
         self._drain = None
 
     @property
     def endpoint(self):
         return "http://%s:%d" % (self.host, self.port)
+
+    @property
+    def https_endpoint(self):
+        """TLS on the main port (serves TLS too when TLS is configured)."""
+        return "https://%s:%d" % (self.host, self.port)
+
+    def _startup_lines_wanted(self):
+        wanted = {self.LISTENING}
+        if "--listen-tls" in self.extra_args:
+            wanted.add(self.LISTENING_TLS)
+        if "--tls-self-signed" in self.extra_args:
+            wanted.add(self.TLS_CERTIFICATE)
+        return wanted
+
+    def _parse_startup_line(self, text):
+        """Records what a startup line announces; returns its prefix or None."""
+        if text.startswith(self.LISTENING):
+            self.host, self.port = split_address(text[len(self.LISTENING):])
+            return self.LISTENING
+        if text.startswith(self.LISTENING_TLS):
+            self.tls_host, self.tls_port = split_address(text[len(self.LISTENING_TLS):])
+            return self.LISTENING_TLS
+        if text.startswith(self.TLS_CERTIFICATE):
+            self.tls_cert = text[len(self.TLS_CERTIFICATE):].strip()
+            return self.TLS_CERTIFICATE
+        return None
 
     def start(self):
         assert TIDELOGD, "run with --tidelogd PATH"
@@ -72,27 +115,29 @@ class Tidelogd:
         sel = selectors.DefaultSelector()
         sel.register(self.proc.stderr, selectors.EVENT_READ)
         buf = b""
+        wanted = self._startup_lines_wanted()
         try:
             while True:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError("tidelogd did not report its address within %ds; stderr:\n%s"
-                                         % (START_TIMEOUT_S, buf.decode(errors="replace")))
+                    raise AssertionError("tidelogd did not report %s within %ds; stderr:\n%s"
+                                         % (sorted(wanted), START_TIMEOUT_S,
+                                            "\n".join(self.stderr_lines + [buf.decode(
+                                                errors="replace")])))
                 if not sel.select(timeout=left):
                     continue
                 chunk = os.read(self.proc.stderr.fileno(), 65536)
                 if not chunk:
                     raise AssertionError("tidelogd exited (code %s) before listening; stderr:\n%s"
-                                         % (self.proc.wait(), buf.decode(errors="replace")))
+                                         % (self.proc.wait(), "\n".join(self.stderr_lines + [
+                                             buf.decode(errors="replace")])))
                 buf += chunk
                 while b"\n" in buf:
                     line, buf = buf.split(b"\n", 1)
                     text = line.decode(errors="replace")
                     self.stderr_lines.append(text)
-                    if text.startswith("tidelogd: listening on "):
-                        addr = text[len("tidelogd: listening on "):].strip()
-                        host, port = addr.rsplit(":", 1)
-                        self.host, self.port = host.strip("[]"), int(port)
+                    wanted.discard(self._parse_startup_line(text))
+                    if not wanted:
                         self._start_drain(buf)
                         return self
         except BaseException:
@@ -104,7 +149,7 @@ class Tidelogd:
     def _start_drain(self, pending):
         # Keeps reading stderr so the daemon never blocks on a full pipe.
         if pending:
-            self.stderr_lines.append(pending.decode(errors="replace"))
+            self.stderr_lines.extend(pending.decode(errors="replace").split("\n"))
 
         def drain(f=self.proc.stderr, lines=self.stderr_lines):
             for line in iter(f.readline, b""):
@@ -112,6 +157,11 @@ class Tidelogd:
 
         self._drain = threading.Thread(target=drain, daemon=True)
         self._drain.start()
+
+    def send_signal(self, sig):
+        """Sends a signal without waiting (e.g. SIGHUP to reload certificates)."""
+        assert self.proc is not None and self.proc.poll() is None, "tidelogd is not running"
+        self.proc.send_signal(sig)
 
     def stop(self, sig=signal.SIGTERM):
         """Signals the daemon and returns its exit code (bounded wait)."""
@@ -165,7 +215,7 @@ class TidelogdTestCase(unittest.TestCase):
             shutil.rmtree(cls.tmp, ignore_errors=True)
             raise
         try:
-            cls.kinesis = cls.client()
+            cls.kinesis = cls.client() if boto3 is not None else None
             cls.setUpFixtures()
         except BaseException:
             cls.tearDownClass()
@@ -183,10 +233,14 @@ class TidelogdTestCase(unittest.TestCase):
             shutil.rmtree(cls.tmp, ignore_errors=True)
 
     @classmethod
-    def client(cls, access_key=None, secret_key=None, server=None):
+    def client(cls, access_key=None, secret_key=None, server=None, endpoint=None, verify=None):
+        """A boto3 client for `server` (http:// unless `endpoint` says otherwise;
+        `verify` is the CA bundle for https)."""
+        if boto3 is None:
+            raise RuntimeError("boto3 is not installed for %s" % sys.executable)
         server = server or cls.server
         return boto3.client(
-            "kinesis", endpoint_url=server.endpoint, region_name=REGION,
+            "kinesis", endpoint_url=endpoint or server.endpoint, region_name=REGION, verify=verify,
             aws_access_key_id=access_key or cls.ACCESS_KEY,
             aws_secret_access_key=secret_key or cls.SECRET_KEY,
             config=botocore.config.Config(retries={"mode": "standard", "total_max_attempts": 1},
@@ -290,6 +344,27 @@ def wait_active(client, name, timeout_s=60):
         if time.monotonic() > deadline:
             raise AssertionError("stream %s not ACTIVE after %ds: %s" % (name, timeout_s, s))
         time.sleep(POLL_INTERVAL_S)
+
+
+@contextlib.contextmanager
+def running_tidelogd(extra_args=(), quotas="off"):
+    """A started Tidelogd over its own temp data dir; killed and removed on exit."""
+    tmp = tempfile.mkdtemp(prefix="tidelog-e2e-")
+    server = Tidelogd(os.path.join(tmp, "data"), quotas, extra_args)
+    try:
+        server.start()
+        yield server
+    finally:
+        try:
+            server.kill()
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def split_address(text):
+    """'HOST:PORT' or '[V6]:PORT' -> (host, port)."""
+    host, port = text.strip().rsplit(":", 1)
+    return host.strip("[]"), int(port)
 
 
 def b64(data):

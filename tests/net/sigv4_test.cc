@@ -215,6 +215,31 @@ TEST_F(VerifierTest, AcceptsBotocoreQueryStringSignature) {
   ExpectError(r, "InvalidSignatureException", kMismatch);
 }
 
+TEST_F(VerifierTest, AcceptsJsSdkHttp2SignatureOverAuthority) {
+  // @smithy/signature-v4 (the AWS SDK for JavaScript v3) over HTTP/2 signs
+  // the :authority pseudo-header by that name; the HTTP/2 layer hands its
+  // value on as Host.
+  HttpRequest r;
+  r.method = "POST";
+  r.target = "/";
+  r.protocol = "HTTP/2";
+  r.headers = {
+      {"content-type", "application/x-amz-json-1.1"},
+      {"x-amz-target", "Kinesis_20131202.ListStreams"},
+      {"x-amz-date", "20240517T093012Z"},
+      {"x-amz-content-sha256", "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+      {"authorization",
+       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240517/us-east-1/kinesis/aws4_request, "
+       "SignedHeaders=:authority;content-type;x-amz-content-sha256;x-amz-date;x-amz-target, "
+       "Signature=5021a6d4e92f40ca7994113aa61c8b8aa097984bf29122178b8a35f4f4853361"},
+      {"host", "127.0.0.1:4567"},
+  };
+  r.body = "{}";
+  EXPECT_EQ(verifier_.Verify(r), std::nullopt);
+  ReplaceHeader(&r, "host", "127.0.0.1:4568");
+  ExpectError(r, "InvalidSignatureException", kMismatch);
+}
+
 // ---- Round trips -------------------------------------------------------------------
 
 TEST_F(VerifierTest, SignThenVerify) {
