@@ -66,7 +66,10 @@ std::string EncodeStreamMeta(const StreamState& s) {
   }
   std::vector<flatbuffers::Offset<fb::Consumer>> consumers;
   for (const auto& c : s.consumers) {
-    consumers.push_back(fb::CreateConsumer(fbb, fbb.CreateString(c.name), c.created_ms));
+    consumers.push_back(fb::CreateConsumer(fbb, fbb.CreateString(c.name), c.created_ms,
+                                           c.policy.empty()
+                                               ? flatbuffers::Offset<flatbuffers::String>()
+                                               : fbb.CreateString(c.policy)));
   }
   flatbuffers::Offset<fb::Quota> quota;
   if (s.quota) {
@@ -79,6 +82,8 @@ std::string EncodeStreamMeta(const StreamState& s) {
   auto tags_v = fbb.CreateVector(tags);
   auto consumers_v = fbb.CreateVector(consumers);
   auto scaling_v = fbb.CreateVector(s.scaling_events_ms);
+  flatbuffers::Offset<flatbuffers::String> policy;
+  if (!s.policy.empty()) policy = fbb.CreateString(s.policy);
   fb::StreamMetaBuilder b(fbb);
   b.add_uid(s.uid);
   b.add_name(name);
@@ -93,6 +98,7 @@ std::string EncodeStreamMeta(const StreamState& s) {
   if (s.quota) b.add_quota(quota);
   b.add_next_shard_index(s.next_shard_index);
   b.add_scaling_events_ms(scaling_v);
+  if (!s.policy.empty()) b.add_policy(policy);
   fbb.Finish(b.Finish());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -123,7 +129,8 @@ bool DecodeStreamMeta(std::string_view bytes, StreamState* s) {
   s->consumers.clear();
   if (m->consumers()) {
     for (const auto* c : *m->consumers()) {
-      s->consumers.push_back({c->name() ? c->name()->str() : "", c->created_ms()});
+      s->consumers.push_back({c->name() ? c->name()->str() : "", c->created_ms(),
+                              c->policy() ? c->policy()->str() : ""});
     }
   }
   s->quota.reset();
@@ -136,6 +143,7 @@ bool DecodeStreamMeta(std::string_view bytes, StreamState* s) {
   if (m->scaling_events_ms()) {
     s->scaling_events_ms.assign(m->scaling_events_ms()->begin(), m->scaling_events_ms()->end());
   }
+  s->policy = m->policy() ? m->policy()->str() : "";
   return true;
 }
 
@@ -179,6 +187,32 @@ bool DecodeShardMeta(std::string_view bytes, uint64_t* stream_uid, ShardState* s
   sh->ending_seq = m->ending_seq();
   sh->created_ms = m->created_ms();
   sh->closed_ms = m->closed_ms();
+  return true;
+}
+
+namespace {
+int64_t OrUnset(const std::optional<int64_t>& v) { return v.value_or(-1); }
+std::optional<int64_t> Unset(int64_t v) { return v < 0 ? std::nullopt : std::optional<int64_t>(v); }
+}  // namespace
+
+std::string EncodeAccountSettings(const AccountSettings& a) {
+  flatbuffers::FlatBufferBuilder fbb(64);
+  fbb.Finish(fb::CreateAccountSettingsMeta(fbb, static_cast<int32_t>(a.commitment),
+                                           OrUnset(a.started_millis), OrUnset(a.ended_millis),
+                                           OrUnset(a.earliest_allowed_end_millis)));
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+bool DecodeAccountSettings(std::string_view bytes, AccountSettings* a) {
+  const auto* data = reinterpret_cast<const uint8_t*>(bytes.data());
+  flatbuffers::Verifier verifier(data, bytes.size());
+  if (!verifier.VerifyBuffer<fb::AccountSettingsMeta>(nullptr)) return false;
+  const auto* m = flatbuffers::GetRoot<fb::AccountSettingsMeta>(data);
+  if (m->commitment() < 0 || m->commitment() > 2) return false;
+  a->commitment = static_cast<CommitmentStatus>(m->commitment());
+  a->started_millis = Unset(m->started_ms());
+  a->ended_millis = Unset(m->ended_ms());
+  a->earliest_allowed_end_millis = Unset(m->earliest_end_ms());
   return true;
 }
 

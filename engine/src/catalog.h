@@ -56,6 +56,7 @@ struct ShardState {
 struct ConsumerState {
   std::string name;
   int64_t created_ms = 0;
+  std::string policy;  // resource policy; empty: none
 };
 
 struct StreamState {
@@ -72,6 +73,7 @@ struct StreamState {
   std::optional<ShardQuota> quota;
   uint32_t next_shard_index = 0;
   std::vector<int64_t> scaling_events_ms;
+  std::string policy;  // resource policy; empty: none
 
   // Every non-expired shard by index.
   std::map<uint32_t, std::shared_ptr<ShardState>> shards;
@@ -103,10 +105,13 @@ inline constexpr char kShardSeqPrefix[] = "q/";
 inline constexpr char kPurgePrefix[] = "x/";  // "x/" + be64 shard uid: records to delete
 inline constexpr char kNextUidKey[] = "d/next_uid";
 inline constexpr char kIteratorKeyKey[] = "d/iterator_key";
+inline constexpr char kAccountSettingsKey[] = "d/account_settings";
 
 std::string EncodeStreamMeta(const StreamState& stream);
 std::string EncodeShardMeta(uint64_t stream_uid, const ShardState& shard);
 bool DecodeStreamMeta(std::string_view bytes, StreamState* stream);
 bool DecodeShardMeta(std::string_view bytes, uint64_t* stream_uid, ShardState* shard);
+std::string EncodeAccountSettings(const AccountSettings& settings);
+bool DecodeAccountSettings(std::string_view bytes, AccountSettings* settings);
 
 }  // namespace tidelog

@@ -323,14 +323,17 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
         std::string(ToString(type)) + " iterator type" +
         (timestamp_millis ? " and a timestamp." : " and no timestamp."));
   }
+  // As AWS: an id naming no shard index is refused before the stream is
+  // looked up, with the id as sent; one naming a missing shard, canonically.
+  uint32_t index = 0;
+  if (!ResolveShardId(shard_id, &index)) return msg::CouldNotFindShard(shard_id, stream, account());
   const int64_t now = NowMs();
   std::shared_lock<std::shared_mutex> lock(catalog_.mu);
   StreamState* s = FindStream(stream);
   if (!s) return msg::StreamNotFound(stream, account());
-  uint32_t index = 0;
-  auto it = ParseShardId(shard_id, &index) ? s->shards.find(index) : s->shards.end();
+  auto it = s->shards.find(index);
   if (it == s->shards.end() || ShardExpired(s->retention_hours, *it->second, now)) {
-    return msg::ShardNotFound(shard_id, stream, account());
+    return msg::ShardNotFound(FormatShardId(index), stream, account());
   }
   const ShardState& sh = *it->second;
   IteratorPosition pos{s->uid, sh.uid, 0, now};

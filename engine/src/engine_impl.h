@@ -62,6 +62,11 @@ class EngineImpl final : public Engine {
   Status AddTags(std::string_view stream, const std::vector<Tag>& tags) override;
   Status RemoveTags(std::string_view stream, const std::vector<std::string>& keys) override;
   Status ListTags(std::string_view stream, std::vector<Tag>* tags) override;
+  Status PutResourcePolicy(std::string_view resource_arn, std::string_view policy) override;
+  Status GetResourcePolicy(std::string_view resource_arn, std::string* policy) override;
+  Status DeleteResourcePolicy(std::string_view resource_arn) override;
+  Status DescribeAccountSettings(AccountSettings* settings) override;
+  Status UpdateAccountSettings(bool enable_commitment, AccountSettings* settings) override;
   Status SplitShard(std::string_view stream, std::string_view shard_to_split,
                     u128 new_starting_hash_key) override;
   Status MergeShards(std::string_view stream, std::string_view shard_to_merge,
@@ -152,6 +157,12 @@ class EngineImpl final : public Engine {
   ConsumerInfo DescribeConsumer(const StreamState& stream, const ConsumerState& c) const;
   void RetentionLoop();
   Status PurgeDeletedShards();
+  // engine_policies.cc: the policy slot of a stream or consumer ARN; caller
+  // holds catalog_.mu or is the committer.
+  Status FindPolicy(std::string_view resource_arn, std::string** policy, StreamState** stream);
+  // engine_account.cc: the stored settings, read on first use; caller holds
+  // account_mu_.
+  Status LoadAccountSettingsLocked();
 
   EngineOptions options_;
   std::shared_ptr<Clock> clock_;
@@ -168,6 +179,10 @@ class EngineImpl final : public Engine {
   bool retention_stop_ = false;
   bool retention_kick_ = false;  // guarded by retention_stop_mu_: run a round now
   std::thread retention_thread_;
+
+  std::mutex account_mu_;  // guards account_ and account_loaded_
+  AccountSettings account_;
+  bool account_loaded_ = false;
 };
 
 }  // namespace tidelog

@@ -27,11 +27,17 @@ Status NotEligible(const ShardState& sh, const StreamState& s, const std::string
                                  "for merging or splitting.");
 }
 
-ShardState* FindShard(StreamState* s, std::string_view shard_id) {
+// The shard a request's ShardId names (ResolveShardId), or AWS's
+// ResourceNotFoundException: naming the id as sent when it names no shard
+// index, canonically when it does but the stream has no such shard.
+Status FindShard(StreamState* s, std::string_view shard_id, const std::string& account,
+                 ShardState** out) {
   uint32_t index = 0;
-  if (!ParseShardId(shard_id, &index)) return nullptr;
+  if (!ResolveShardId(shard_id, &index)) return msg::CouldNotFindShard(shard_id, s->name, account);
   auto it = s->shards.find(index);
-  return it == s->shards.end() ? nullptr : it->second.get();
+  if (it == s->shards.end()) return msg::CouldNotFindShard(FormatShardId(index), s->name, account);
+  *out = it->second.get();
+  return Status::OK();
 }
 
 }  // namespace
@@ -94,8 +100,8 @@ Status EngineImpl::SplitShard(std::string_view stream, std::string_view shard_to
     StreamState* s = FindStream(stream);
     if (!s) return msg::StreamNotFound(stream, account());
     if (s->mode == StreamMode::kOnDemand) return OnDemandRejects("SplitShard", *s, account());
-    ShardState* sh = FindShard(s, shard_to_split);
-    if (!sh) return msg::CouldNotFindShard(shard_to_split, stream, account());
+    ShardState* sh = nullptr;
+    if (Status found = FindShard(s, shard_to_split, account(), &sh); !found.ok()) return found;
     if (sh->closed) return NotEligible(*sh, *s, account());
     // The parent stays counted until it expires: a split adds two shards.
     Status limit = msg::CheckShardLimit(account(), options_.region, catalog_.TotalShards(),
@@ -112,10 +118,11 @@ Status EngineImpl::MergeShards(std::string_view stream, std::string_view shard_t
     StreamState* s = FindStream(stream);
     if (!s) return msg::StreamNotFound(stream, account());
     if (s->mode == StreamMode::kOnDemand) return OnDemandRejects("MergeShards", *s, account());
-    ShardState* a = FindShard(s, shard_to_merge);
-    if (!a) return msg::CouldNotFindShard(shard_to_merge, stream, account());
-    ShardState* b = FindShard(s, adjacent_shard_to_merge);
-    if (!b) return msg::CouldNotFindShard(adjacent_shard_to_merge, stream, account());
+    ShardState* a = nullptr;
+    ShardState* b = nullptr;
+    if (Status found = FindShard(s, shard_to_merge, account(), &a); !found.ok()) return found;
+    if (Status found = FindShard(s, adjacent_shard_to_merge, account(), &b); !found.ok())
+      return found;
     if (a->closed) return NotEligible(*a, *s, account());
     if (b->closed) return NotEligible(*b, *s, account());
     if (a == b) {
@@ -149,16 +156,8 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
     const std::string prefix = "UpdateShardCount request for stream " + s->name +
                                " under account " + account() + " failed: ";
     // In 64 bits: target may be any positive int32.
-    if (int64_t{target} > 2 * int64_t{open}) {
-      return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
-                                     " is more than double the current open shard count " +
-                                     std::to_string(open) + ".");
-    }
-    if (2 * int64_t{target} < int64_t{open}) {
-      return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
-                                     " is less than half the current open shard count " +
-                                     std::to_string(open) + ".");
-    }
+    if (int64_t{target} > 2 * int64_t{open}) return msg::ScaleUpOverDouble(open, target);
+    if (2 * int64_t{target} < int64_t{open}) return msg::ScaleDownBelowHalf(open, target);
     if (target > kMaxShardsPerStream) {
       return Status::InvalidArgument(prefix + "target shard count " + std::to_string(target) +
                                      " exceeds the maximum of 10000 shards per stream.");

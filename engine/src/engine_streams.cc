@@ -153,7 +153,7 @@ Status EngineImpl::ListShards(std::string_view name, const ShardFilter& filter,
   uint32_t after_index = 0;
   bool has_after = false;
   if (filter.type == ShardFilterType::kAfterShardId) {
-    if (!ParseShardId(filter.shard_id, &after_index)) {
+    if (!ResolveShardId(filter.shard_id, &after_index)) {
       return Status::InvalidArgument("Invalid ShardId: " + filter.shard_id);
     }
     has_after = true;

@@ -16,5 +16,7 @@ inline constexpr int32_t kOnDemandDefaultShards = 4;   // an ON_DEMAND stream's 
 inline constexpr int32_t kMaxShardsPerStream = 10000;  // UpdateShardCount's target
 inline constexpr size_t kMaxScalingsPerDay = 10;       // UpdateShardCount, rolling 24 h
 inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
+// A minimum throughput billing commitment's shortest duration.
+inline constexpr int64_t kMinCommitmentMs = kDayMs;
 
 }  // namespace tidelog

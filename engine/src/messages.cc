@@ -83,4 +83,25 @@ Status CheckShardLimit(std::string_view account, std::string_view region, int64_
   return Status::LimitExceeded(std::move(s));
 }
 
+// ---- AWS-fidelity additions (UpdateShardCount, shard ids) ----------------
+
+namespace {
+std::string ShardCounts(int64_t open, int64_t target) {
+  return "Current open shard count: " + std::to_string(open) +
+         ", Target shard count: " + std::to_string(target);
+}
+}  // namespace
+
+Status ScaleUpOverDouble(int64_t open, int64_t target) {
+  return Status::LimitExceeded(
+      "UpdateShardCount cannot scale up over double your current open shard count. " +
+      ShardCounts(open, target));
+}
+
+Status ScaleDownBelowHalf(int64_t open, int64_t target) {
+  return Status::LimitExceeded(
+      "UpdateShardCount cannot scale down below half your current open shard count. " +
+      ShardCounts(open, target));
+}
+
 }  // namespace tidelog::msg

@@ -34,4 +34,12 @@ Status ShardThrottled(std::string_view shard_id, std::string_view stream, std::s
 Status CheckShardLimit(std::string_view account, std::string_view region, int64_t current,
                        int64_t limit, int64_t additional);
 
+// ---- AWS-fidelity additions (UpdateShardCount, shard ids) ----------------
+// UpdateShardCount past double / below half the open shards: AWS's
+// LimitExceededException, as kinesalite's test/updateShardCount.js records it:
+// "UpdateShardCount cannot scale up over double your current open shard
+// count. Current open shard count: N, Target shard count: T".
+Status ScaleUpOverDouble(int64_t open, int64_t target);
+Status ScaleDownBelowHalf(int64_t open, int64_t target);
+
 }  // namespace tidelog::msg

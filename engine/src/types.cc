@@ -100,6 +100,25 @@ bool ParseShardId(std::string_view id, uint32_t* index) {
   return true;
 }
 
+bool ResolveShardId(std::string_view id, uint32_t* index) {
+  std::string_view digits = id;
+  if (const size_t dash = id.find('-'); dash != std::string_view::npos) {
+    std::string_view piece = id.substr(dash + 1);
+    piece = piece.substr(0, piece.find('-'));
+    if (!piece.empty()) digits = piece;
+  }
+  if (digits.empty()) return false;
+  for (char c : digits)
+    if (c < '0' || c > '9') return false;
+  while (digits.size() > 1 && digits.front() == '0') digits.remove_prefix(1);
+  if (digits.size() > 10) return false;
+  uint64_t v = 0;
+  for (char c : digits) v = v * 10 + static_cast<uint64_t>(c - '0');
+  if (v > static_cast<uint64_t>(INT32_MAX)) return false;
+  *index = static_cast<uint32_t>(v);
+  return true;
+}
+
 std::string_view ToString(StreamStatus s) {
   switch (s) {
     case StreamStatus::kCreating:

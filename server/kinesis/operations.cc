@@ -13,8 +13,10 @@ OperationEntry FindOperation(std::string_view name) {
       {"AddTagsToStream", {AddTagsToStream, nullptr}},
       {"CreateStream", {CreateStream, nullptr}},
       {"DecreaseStreamRetentionPeriod", {DecreaseStreamRetentionPeriod, nullptr}},
+      {"DeleteResourcePolicy", {DeleteResourcePolicy, nullptr}},
       {"DeleteStream", {DeleteStream, nullptr}},
       {"DeregisterStreamConsumer", {DeregisterStreamConsumer, nullptr}},
+      {"DescribeAccountSettings", {DescribeAccountSettings, nullptr}},
       {"DescribeLimits", {DescribeLimits, nullptr}},
       {"DescribeStream", {DescribeStream, nullptr}},
       {"DescribeStreamConsumer", {DescribeStreamConsumer, nullptr}},
@@ -22,6 +24,7 @@ OperationEntry FindOperation(std::string_view name) {
       {"DisableEnhancedMonitoring", {DisableEnhancedMonitoring, nullptr}},
       {"EnableEnhancedMonitoring", {EnableEnhancedMonitoring, nullptr}},
       {"GetRecords", {GetRecords, nullptr}},
+      {"GetResourcePolicy", {GetResourcePolicy, nullptr}},
       {"GetShardIterator", {GetShardIterator, nullptr}},
       {"IncreaseStreamRetentionPeriod", {IncreaseStreamRetentionPeriod, nullptr}},
       {"ListShards", {ListShards, nullptr}},
@@ -32,6 +35,7 @@ OperationEntry FindOperation(std::string_view name) {
       {"MergeShards", {MergeShards, nullptr}},
       {"PutRecord", {nullptr, PutRecord}},
       {"PutRecords", {nullptr, PutRecords}},
+      {"PutResourcePolicy", {PutResourcePolicy, nullptr}},
       {"RegisterStreamConsumer", {RegisterStreamConsumer, nullptr}},
       {"RemoveTagsFromStream", {RemoveTagsFromStream, nullptr}},
       {"SplitShard", {SplitShard, nullptr}},
@@ -39,6 +43,7 @@ OperationEntry FindOperation(std::string_view name) {
       {"StopStreamEncryption", {StopStreamEncryption, nullptr}},
       {"TagResource", {TagResource, nullptr}},
       {"UntagResource", {UntagResource, nullptr}},
+      {"UpdateAccountSettings", {UpdateAccountSettings, nullptr}},
       {"UpdateShardCount", {UpdateShardCount, nullptr}},
       {"UpdateStreamMode", {UpdateStreamMode, nullptr}},
   };
@@ -49,10 +54,6 @@ OperationEntry FindOperation(std::string_view name) {
 const char* UnsupportedOperationMessage(std::string_view name) {
   if (name == "SubscribeToShard")
     return "SubscribeToShard is not supported by this broker yet; read with GetRecords.";
-  if (name == "PutResourcePolicy" || name == "GetResourcePolicy" || name == "DeleteResourcePolicy")
-    return "Resource policies are not supported by this broker.";
-  if (name == "DescribeAccountSettings" || name == "UpdateAccountSettings")
-    return "Account settings are not supported by this broker.";
   if (name == "UpdateMaxRecordSize")
     return "UpdateMaxRecordSize is not supported by this broker: the maximum record size is "
            "1024 KiB.";

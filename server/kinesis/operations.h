@@ -83,6 +83,15 @@ HttpResponse DeregisterStreamConsumer(Engine& e, const JsonValue& body);
 HttpResponse DescribeStreamConsumer(Engine& e, const JsonValue& body);
 HttpResponse ListStreamConsumers(Engine& e, const JsonValue& body);
 
+// policy_operations.cc
+HttpResponse PutResourcePolicy(Engine& e, const JsonValue& body);
+HttpResponse GetResourcePolicy(Engine& e, const JsonValue& body);
+HttpResponse DeleteResourcePolicy(Engine& e, const JsonValue& body);
+
+// account_operations.cc
+HttpResponse DescribeAccountSettings(Engine& e, const JsonValue& body);
+HttpResponse UpdateAccountSettings(Engine& e, const JsonValue& body);
+
 // record_operations.cc
 struct FastPut;
 // Appends a put parsed by ParsePutFast (`batch`: PutRecords) and answers.

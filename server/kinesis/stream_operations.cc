@@ -17,11 +17,12 @@ constexpr int32_t kDescribeStreamMaxShards = 100;
 constexpr int32_t kListStreamsMaxStreams = 100;
 constexpr int32_t kListShardsMaxShards = 1000;
 
-// Shard ids compare as their indexes; ids that do not parse compare as text
+// Shard ids compare as their indexes (a request's ExclusiveStartShardId
+// resolved as AWS does, ResolveShardId); ids that do not parse compare as text
 // after every canonical one.
 bool ShardIdAfter(const std::string& id, std::string_view start) {
   uint32_t a = 0, b = 0;
-  bool pa = ParseShardId(id, &a), pb = ParseShardId(start, &b);
+  bool pa = ParseShardId(id, &a), pb = ResolveShardId(start, &b);
   if (pa && pb) return a > b;
   if (pa != pb) return !pa;
   return id > start;

@@ -80,10 +80,9 @@ class HostileFieldsTest(TidelogdTestCase):
         self.raw_numbers("UpdateShardCount",
                          '{"StreamName":"present","ScalingType":"UNIFORM_SCALING",'
                          '"TargetShardCount":NUMBER}',
-                         ["2147483647", "100000000000", "1e400"], "InvalidArgumentException",
-                         "UpdateShardCount request for stream present under account %s failed: "
-                         "target shard count 2147483647 is more than double the current open "
-                         "shard count 2." % self.account())
+                         ["2147483647", "100000000000", "1e400"], "LimitExceededException",
+                         "UpdateShardCount cannot scale up over double your current open shard "
+                         "count. Current open shard count: 2, Target shard count: 2147483647")
         self.raw_numbers("UpdateShardCount",
                          '{"StreamName":"present","ScalingType":"UNIFORM_SCALING",'
                          '"TargetShardCount":NUMBER}',

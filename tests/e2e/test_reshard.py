@@ -167,7 +167,7 @@ class ReshardErrorsTest(TidelogdTestCase):
         self.assertEqual(ranges[-1][1], 2 ** 128 - 1)
         for (_, end), (start, _) in zip(ranges, ranges[1:]):
             self.assertEqual(end + 1, start)
-        self.assertAwsError("InvalidArgumentException", self.kinesis.update_shard_count,
+        self.assertAwsError("LimitExceededException", self.kinesis.update_shard_count,
                             StreamName="errs", TargetShardCount=9, ScalingType="UNIFORM_SCALING")
         self.assertRawError("UpdateShardCount", {"StreamName": "errs", "TargetShardCount": 2,
                                                  "ScalingType": "WHATEVER"},

@@ -411,11 +411,6 @@ class ProtocolTest(TidelogdTestCase):
             ("SubscribeToShard", {"ConsumerARN": arn + "/consumer/c:1",
                                   "ShardId": "shardId-000000000000",
                                   "StartingPosition": {"Type": "LATEST"}}),
-            ("PutResourcePolicy", {"ResourceARN": arn, "Policy": "{}"}),
-            ("GetResourcePolicy", {"ResourceARN": arn}),
-            ("DeleteResourcePolicy", {"ResourceARN": arn}),
-            ("DescribeAccountSettings", {}),
-            ("UpdateAccountSettings", {"MinimumThroughputBillingCommitment": {"Status": "ENABLED"}}),
             ("UpdateMaxRecordSize", {"StreamARN": arn, "MaxRecordSizeInKiB": 2048}),
             ("UpdateStreamWarmThroughput", {"StreamARN": arn, "WarmThroughputMiBps": 10}),
         ]

@@ -138,12 +138,11 @@ TEST_F(HostileFieldsTest, UpdateShardCountWithAnyTargetAnswersAtOnce) {
   AddressSpaceCap cap(512 << 20);
   int32_t current = 0;
   const std::string prefix =
-      "UpdateShardCount request for stream s under account 000000000000 failed: target shard "
-      "count ";
+      "UpdateShardCount cannot scale up over double your current open shard count. Current open "
+      "shard count: 2, Target shard count: ";
   for (int32_t n : {kInt32Max, kInt32Max / 2 + 1, 5}) {
-    EXPECT_TRUE(StatusIs(
-        engine_->UpdateShardCount("s", n, &current), ErrorCode::kInvalidArgument,
-        prefix + std::to_string(n) + " is more than double the current open shard count 2."))
+    EXPECT_TRUE(StatusIs(engine_->UpdateShardCount("s", n, &current), ErrorCode::kLimitExceeded,
+                         prefix + std::to_string(n)))
         << n;
   }
   for (int32_t n : {0, kInt32Min}) {

@@ -228,8 +228,8 @@ TEST_F(ReshardTest, UpdateShardCountScalesUniformly) {
 TEST_F(ReshardTest, UpdateShardCountTargetBounds) {
   CreateStream("t", 4);
   int32_t current = 0;
-  EXPECT_TRUE(StatusIs(engine_->UpdateShardCount("t", 9, &current), ErrorCode::kInvalidArgument));
-  EXPECT_TRUE(StatusIs(engine_->UpdateShardCount("t", 1, &current), ErrorCode::kInvalidArgument));
+  EXPECT_TRUE(StatusIs(engine_->UpdateShardCount("t", 9, &current), ErrorCode::kLimitExceeded));
+  EXPECT_TRUE(StatusIs(engine_->UpdateShardCount("t", 1, &current), ErrorCode::kLimitExceeded));
   EXPECT_FALSE(engine_->UpdateShardCount("t", 0, &current).ok());
   EXPECT_FALSE(engine_->UpdateShardCount("t", -1, &current).ok());
   EXPECT_EQ(OpenShards("t").size(), 4u);

@@ -73,6 +73,21 @@ class Engine {
   // Sorted by key.
   virtual Status ListTags(std::string_view stream, std::vector<Tag>* tags) = 0;
 
+  // ---- Resource policies -------------------------------------------------
+  // A policy per stream ARN or consumer ARN (`resource_arn`), a JSON document
+  // the caller has checked. Deleting the stream (or deregistering the
+  // consumer) drops it.
+  virtual Status PutResourcePolicy(std::string_view resource_arn, std::string_view policy) = 0;
+  // "{}" when the resource has none, as AWS answers.
+  virtual Status GetResourcePolicy(std::string_view resource_arn, std::string* policy) = 0;
+  virtual Status DeleteResourcePolicy(std::string_view resource_arn) = 0;
+
+  // ---- Account settings ----------------------------------------------------
+  virtual Status DescribeAccountSettings(AccountSettings* settings) = 0;
+  // Enables or disables the minimum throughput billing commitment and outputs
+  // the settings after the call.
+  virtual Status UpdateAccountSettings(bool enable_commitment, AccountSettings* settings) = 0;
+
   // ---- Resharding --------------------------------------------------------
   virtual Status SplitShard(std::string_view stream, std::string_view shard_to_split,
                             u128 new_starting_hash_key) = 0;

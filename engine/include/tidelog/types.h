@@ -35,6 +35,14 @@ u128 PartitionKeyHash(std::string_view partition_key);
 // and a bare decimal index as kinesalite does. Returns false on bad input.
 std::string FormatShardId(uint32_t index);
 bool ParseShardId(std::string_view id, uint32_t* index);
+// A ShardId as a request names it, resolved as AWS does (kinesalite's
+// db.resolveShardId and its tests against AWS record the rule): the text
+// between the first '-' and the next (or the end), or the whole id when it
+// has no '-' or nothing follows it, must be ASCII digits, any number of
+// leading zeros, of a value 0..2147483647. So "shardId-5", "foo-5", "-5", "5"
+// and "shardId-000000000005" all name shard 5; "shardId-2147483648",
+// "shardId--1" and "2.14E4" name none. FormatShardId gives the canonical name.
+bool ResolveShardId(std::string_view id, uint32_t* index);
 
 enum class StreamStatus { kCreating, kDeleting, kActive, kUpdating };
 enum class StreamMode { kProvisioned, kOnDemand };
@@ -186,6 +194,20 @@ struct ShardFilter {
   ShardFilterType type = ShardFilterType::kNone;
   std::string shard_id;          // for kAfterShardId
   int64_t timestamp_millis = 0;  // for kAtTimestamp / kFromTimestamp
+};
+
+// Account settings (DescribeAccountSettings / UpdateAccountSettings): the
+// minimum throughput billing commitment. Enabling starts a commitment of at
+// least 24 hours; disabling before its earliest allowed end schedules the end
+// for then (status kEnabledUntilEarliestAllowedEnd), and enabling again before
+// that cancels the scheduled end.
+enum class CommitmentStatus { kDisabled, kEnabled, kEnabledUntilEarliestAllowedEnd };
+
+struct AccountSettings {
+  CommitmentStatus commitment = CommitmentStatus::kDisabled;
+  std::optional<int64_t> started_millis;               // StartedAt
+  std::optional<int64_t> ended_millis;                 // EndedAt
+  std::optional<int64_t> earliest_allowed_end_millis;  // EarliestAllowedEndAt
 };
 
 struct StreamLimits {
