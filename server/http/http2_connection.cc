@@ -246,10 +246,17 @@ void Http2Connection::Complete(int32_t stream_id, HttpResponse response) {
 }
 
 void Http2Connection::OnComplete(int32_t stream_id, HttpResponse response) {
+  if (auto held = held_by_handler_.find(stream_id); held != held_by_handler_.end()) {
+    // A stream the client closed: the handler is done with its body now.
+    if (Live()) {
+      nghttp2_session_consume_connection(session_, held->second);
+      Flush();
+    }
+    held_by_handler_.erase(held);
+  }
   Stream* s = Live() ? FindStream(stream_id) : nullptr;
   if (s == nullptr || !s->dispatched || s->responded) {
-    // Reset by the client, or the connection is gone: dropped (its body's
-    // window was given back when the stream closed).
+    // Reset by the client, or the connection is gone: dropped.
     if (response.stream) response.stream->Cancel();
     return;
   }

@@ -148,6 +148,11 @@ class Http2Connection : public LoopConnection,
   nghttp2_session* session_ = nullptr;  // deleted by EndSession()
   bool session_failed_ = false;         // fatal nghttp2 error: only out_ is still written
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;
+  // Body bytes of streams the client closed while the handler still held
+  // their request (dispatched, not yet answered), by stream id: their
+  // connection window comes back only when the responder runs, so resetting
+  // streams cannot take memory past the window.
+  std::unordered_map<int32_t, size_t> held_by_handler_;
 
   std::unique_ptr<uint8_t[]> read_buffer_;
   bool reading_ = false;

@@ -400,8 +400,12 @@ void Http2Connection::OnStreamClosed(int32_t stream_id) {
   auto it = streams_.find(stream_id);
   if (it == streams_.end()) return;
   Stream& s = *it->second;
-  // A reset stream's body is given up even if the handler still holds it.
-  ReleaseBody(s);
+  if (s.dispatched && !s.responded && s.held_bytes > 0) {
+    // The handler still holds the body: the window waits for its answer.
+    held_by_handler_[stream_id] = std::exchange(s.held_bytes, 0);
+  } else {
+    ReleaseBody(s);
+  }
   if (s.stream && !s.stream_done) s.stream->Cancel();
   streams_.erase(it);
   last_activity_ms_ = SteadyNowMillis();

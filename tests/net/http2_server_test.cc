@@ -323,6 +323,34 @@ TEST_F(Http2ServerTest, ConnectionWindowBoundsUnansweredBodies) {
   EXPECT_EQ(handler.request(1).body.size(), size_t{200} << 10);
 }
 
+TEST_F(Http2ServerTest, ResetAfterDispatchKeepsTheWindowUntilTheHandlerAnswers) {
+  // Resetting streams whose bodies the handler still holds must not reopen
+  // the connection window: the memory is still in use.
+  HttpServerOptions options;
+  options.max_body_bytes = 200 << 10;
+  options.max_connection_body_bytes = 256 << 10;
+  RecordingHandler& handler = StartServer(/*echo=*/false, options);
+  H2Client client(port());
+  ASSERT_TRUE(client.ready());
+  const int32_t first = client.Submit("POST", "/", {}, Pattern(200 << 10));
+  ASSERT_TRUE(client.PumpUntil([&] { return handler.count() == 1; }));
+  client.Reset(first);
+  const int32_t second = client.Submit("POST", "/", {}, Pattern(200 << 10, 1));
+  ASSERT_TRUE(client.PumpUntil([&] {
+    return nghttp2_session_get_remote_window_size(client.session()) == 0 &&
+           client.stream(second).upload_offset > 0;
+  }));
+  EXPECT_EQ(client.stream(second).upload_offset, size_t{56} << 10);
+  EXPECT_EQ(handler.count(), 1u);
+  // The late answer to the reset stream is dropped, and gives the window back.
+  handler.TakeResponder(0)(Text(200, "late"));
+  ASSERT_TRUE(client.PumpUntil([&] { return handler.count() == 2; }));
+  handler.TakeResponder(1)(Text(200, "second"));
+  ASSERT_TRUE(client.PumpUntil([&] { return client.Done(second); }));
+  EXPECT_EQ(client.stream(second).body, "second");
+  EXPECT_FALSE(client.goaway());
+}
+
 TEST_F(Http2ServerTest, OversizedHeadersGet431OnThatStreamOnly) {
   RecordingHandler& handler = StartServer(/*echo=*/true);  // max_header_bytes 16 KiB
   H2Client client(port());
