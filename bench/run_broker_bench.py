@@ -36,6 +36,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plot_svg  # noqa: E402
+from bench_procs import Procs  # noqa: E402
 import run_protocol_bench  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,36 +64,7 @@ def log(msg):
 
 # ---- processes --------------------------------------------------------------
 
-class Procs:
-    """Every child this script starts, so that all of them end on any exit."""
-
-    def __init__(self):
-        self.procs = []
-        self.interrupted = False  # then children get 5 s after SIGTERM, not the full timeout
-
-    def spawn(self, args, **kw):
-        p = subprocess.Popen(args, **kw)
-        self.procs.append(p)
-        return p
-
-    def stop(self, p, timeout=30):
-        """SIGTERM, wait, SIGKILL. Returns (seconds to exit, return code)."""
-        t = time.monotonic()
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(min(timeout, 5) if self.interrupted else timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        with contextlib.suppress(ValueError):
-            self.procs.remove(p)
-        return time.monotonic() - t, p.returncode
-
-    def stop_all(self):
-        for p in list(self.procs):
-            self.stop(p, timeout=10)
+# Procs (every child process, stopped on any exit) is in bench_procs.py.
 
 
 PROCS = Procs()

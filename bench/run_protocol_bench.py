@@ -47,6 +47,9 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from bench_procs import Procs  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 STREAM = "bench-protocols"
 SHARDS = 4
@@ -95,36 +98,9 @@ def default_log(msg):
 
 # ---- processes --------------------------------------------------------------
 
-class Procs:
-    """Children of a standalone run; run_broker_bench.py passes its own
-    (same spawn/stop interface) so that its signal handling covers them."""
-
-    def __init__(self):
-        self.procs = []
-        self.interrupted = False
-
-    def spawn(self, args, **kw):
-        p = subprocess.Popen(args, **kw)
-        self.procs.append(p)
-        return p
-
-    def stop(self, p, timeout=30):
-        t = time.monotonic()
-        if p.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                p.send_signal(signal.SIGTERM)
-            try:
-                p.wait(min(timeout, 5) if self.interrupted else timeout)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-        with contextlib.suppress(ValueError):
-            self.procs.remove(p)
-        return time.monotonic() - t, p.returncode
-
-    def stop_all(self):
-        for p in list(self.procs):
-            self.stop(p, timeout=10)
+# Procs (every child process, stopped on any exit) is in bench_procs.py;
+# run_broker_bench.py passes its own instance so that its signal handling
+# covers these children too.
 
 
 def forget(procs, p):
