@@ -128,12 +128,14 @@ void KinesisService::Handle(HttpRequest request, Responder done) {
     return done(ErrorResponse("ValidationException", *err));
 
   kinesis::OperationEntry entry = kinesis::FindOperation(op);
-  if (entry.async != nullptr) {
-    kinesis::Post post = [pool = pool_.get()](std::function<void()> work) {
-      boost::asio::post(*pool, std::move(work));
-    };
-    return entry.async(*engine_, std::move(body), std::move(done), post);
+  kinesis::Post post = [pool = pool_.get()](std::function<void()> work) {
+    boost::asio::post(*pool, std::move(work));
+  };
+  if (entry.streaming != nullptr) {
+    const kinesis::WireFormat format = kinesis::WireFormat::kJson;
+    return entry.streaming(*engine_, std::move(body), format, std::move(done), post);
   }
+  if (entry.async != nullptr) return entry.async(*engine_, std::move(body), std::move(done), post);
   if (entry.sync == nullptr) {
     const char* message = kinesis::UnsupportedOperationMessage(op);
     return done(ErrorResponse("InvalidArgumentException",

@@ -13,6 +13,7 @@
 
 #include "server/http/http_message.h"
 #include "server/kinesis/json_value.h"
+#include "server/kinesis/wire_format.h"
 #include "tidelog/engine.h"
 
 namespace tidelog::server::kinesis {
@@ -22,9 +23,16 @@ using SyncOperation = HttpResponse (*)(Engine& engine, const JsonValue& body);
 using Post = std::function<void(std::function<void()> work)>;
 using AsyncOperation = void (*)(Engine& engine, JsonValue body, Responder done, const Post& post);
 
+// An operation whose response is an event stream (SubscribeToShard): it
+// answers through `done`, possibly with an HttpResponse carrying a
+// ResponseStream, and encodes its events in `format`.
+using StreamingOperation = void (*)(Engine& engine, JsonValue body, WireFormat format,
+                                    Responder done, const Post& post);
+
 struct OperationEntry {
   SyncOperation sync = nullptr;
   AsyncOperation async = nullptr;
+  StreamingOperation streaming = nullptr;
 };
 
 // The handler of `name`, or an entry with neither set when the model has the
