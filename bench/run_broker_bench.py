@@ -150,7 +150,7 @@ class Tidelogd:
         with open(log_path, "a") as log_file:
             self.proc = PROCS.spawn(
                 [binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir, "--durability",
-                 "sync", "--quotas", "off"],
+                 "sync", "--quotas", "off", "--stream-transition-ms", "0"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
         line = wait_for_line(log_path, "tidelogd: listening on", self.proc, 120, offset)
         self.ready_s = time.monotonic() - self.started

@@ -161,7 +161,8 @@ class Broker:
         with open(log_path, "a") as log_file:
             self.proc = procs.spawn(
                 [binary, "--listen", "127.0.0.1:0", "--data-dir", data_dir,
-                 "--durability", "sync", "--quotas", "off", *flags],
+                 "--durability", "sync", "--quotas", "off", "--stream-transition-ms", "0",
+                 *flags],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log_file)
         self.pid = self.proc.pid
         self.endpoint = self.tls_endpoint = self.cert = None

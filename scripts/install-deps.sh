@@ -33,6 +33,11 @@ if ! python3 -c 'import h2' >/dev/null 2>&1 && \
    ! /usr/bin/python3 -c 'import h2' >/dev/null 2>&1; then
   missing+=(python3-h2)
 fi
+# The CBOR test (test_cbor.py) needs cbor2 the same way.
+if ! python3 -c 'import cbor2' >/dev/null 2>&1 && \
+   ! /usr/bin/python3 -c 'import cbor2' >/dev/null 2>&1; then
+  missing+=(python3-cbor2)
+fi
 # The JavaScript SDK tests run on Node.js (the SDK wants Node.js 20 or later).
 if ! command -v node >/dev/null 2>&1; then
   missing+=(nodejs npm)

@@ -13,5 +13,7 @@ void ReleaseReadFixtures();
 void RegisterHelperBenchmarks();
 // The broker's JSON hot paths: PutRecords parsing, GetRecords encoding.
 void RegisterJsonBenchmarks();
+// JSON vs CBOR, same data: PutRecords parsing, GetRecords writing.
+void RegisterCborBenchmarks();
 
 }  // namespace tidelog::bench

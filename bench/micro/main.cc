@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   tidelog::bench::RegisterReadBenchmarks(io_min_time);
   tidelog::bench::RegisterHelperBenchmarks();
   tidelog::bench::RegisterJsonBenchmarks();
+  tidelog::bench::RegisterCborBenchmarks();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   tidelog::bench::ReleaseReadFixtures();

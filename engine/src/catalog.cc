@@ -2,6 +2,7 @@
 #include "engine/src/catalog.h"
 
 #include <algorithm>
+#include <random>
 
 #include "engine/src/catalog_generated.h"
 #include "storage/keys.h"
@@ -66,10 +67,16 @@ std::string EncodeStreamMeta(const StreamState& s) {
   }
   std::vector<flatbuffers::Offset<fb::Consumer>> consumers;
   for (const auto& c : s.consumers) {
-    consumers.push_back(fb::CreateConsumer(fbb, fbb.CreateString(c.name), c.created_ms,
-                                           c.policy.empty()
-                                               ? flatbuffers::Offset<flatbuffers::String>()
-                                               : fbb.CreateString(c.policy)));
+    std::vector<flatbuffers::Offset<fb::Tag>> consumer_tags;
+    for (const auto& [k, v] : c.tags) {
+      consumer_tags.push_back(fb::CreateTag(fbb, fbb.CreateString(k), fbb.CreateString(v)));
+    }
+    consumers.push_back(fb::CreateConsumer(
+        fbb, fbb.CreateString(c.name), c.created_ms,
+        c.policy.empty() ? flatbuffers::Offset<flatbuffers::String>() : fbb.CreateString(c.policy),
+        consumer_tags.empty()
+            ? flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Tag>>>()
+            : fbb.CreateVector(consumer_tags)));
   }
   flatbuffers::Offset<fb::Quota> quota;
   if (s.quota) {
@@ -84,6 +91,7 @@ std::string EncodeStreamMeta(const StreamState& s) {
   auto scaling_v = fbb.CreateVector(s.scaling_events_ms);
   flatbuffers::Offset<flatbuffers::String> policy;
   if (!s.policy.empty()) policy = fbb.CreateString(s.policy);
+  auto stream_id = fbb.CreateString(s.stream_id);
   fb::StreamMetaBuilder b(fbb);
   b.add_uid(s.uid);
   b.add_name(name);
@@ -99,6 +107,9 @@ std::string EncodeStreamMeta(const StreamState& s) {
   b.add_next_shard_index(s.next_shard_index);
   b.add_scaling_events_ms(scaling_v);
   if (!s.policy.empty()) b.add_policy(policy);
+  b.add_stream_id(stream_id);
+  b.add_max_record_size_kib(s.max_record_size_kib);
+  b.add_warm_target_mibps(s.warm_target_mibps);
   fbb.Finish(b.Finish());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -129,8 +140,16 @@ bool DecodeStreamMeta(std::string_view bytes, StreamState* s) {
   s->consumers.clear();
   if (m->consumers()) {
     for (const auto* c : *m->consumers()) {
-      s->consumers.push_back({c->name() ? c->name()->str() : "", c->created_ms(),
-                              c->policy() ? c->policy()->str() : ""});
+      ConsumerState consumer{c->name() ? c->name()->str() : "",
+                             c->created_ms(),
+                             c->policy() ? c->policy()->str() : "",
+                             {}};
+      if (c->tags()) {
+        for (const auto* t : *c->tags()) {
+          consumer.tags[t->key() ? t->key()->str() : ""] = t->value() ? t->value()->str() : "";
+        }
+      }
+      s->consumers.push_back(std::move(consumer));
     }
   }
   s->quota.reset();
@@ -144,7 +163,42 @@ bool DecodeStreamMeta(std::string_view bytes, StreamState* s) {
     s->scaling_events_ms.assign(m->scaling_events_ms()->begin(), m->scaling_events_ms()->end());
   }
   s->policy = m->policy() ? m->policy()->str() : "";
+  s->stream_id = m->stream_id() && m->stream_id()->size() == kStreamIdLength
+                     ? m->stream_id()->str()
+                     : DerivedStreamId(s->uid);
+  s->max_record_size_kib = std::clamp(m->max_record_size_kib(), 1024, 10240);
+  s->warm_target_mibps = std::max(m->warm_target_mibps(), 0);
   return true;
+}
+
+namespace {
+
+constexpr char kStreamIdAlphabet[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+// 23 characters of kStreamIdAlphabet from `bits`, with '-' after the 20th.
+std::string StreamIdFrom(std::mt19937_64& bits) {
+  std::string id;
+  id.reserve(kStreamIdLength);
+  for (size_t i = 0; i < kStreamIdLength; ++i) {
+    if (i == 20) {
+      id.push_back('-');
+      continue;
+    }
+    id.push_back(kStreamIdAlphabet[bits() % (sizeof(kStreamIdAlphabet) - 1)]);
+  }
+  return id;
+}
+
+}  // namespace
+
+std::string DerivedStreamId(uint64_t stream_uid) {
+  std::mt19937_64 bits(stream_uid * 0x9E3779B97F4A7C15ull + 0x5EED);
+  return StreamIdFrom(bits);
+}
+
+std::string NewStreamId() {
+  static thread_local std::mt19937_64 bits(std::random_device{}());
+  return StreamIdFrom(bits);
 }
 
 std::string EncodeShardMeta(uint64_t stream_uid, const ShardState& sh) {

@@ -57,6 +57,7 @@ struct ConsumerState {
   std::string name;
   int64_t created_ms = 0;
   std::string policy;  // resource policy; empty: none
+  std::map<std::string, std::string> tags;
 };
 
 struct StreamState {
@@ -73,7 +74,13 @@ struct StreamState {
   std::optional<ShardQuota> quota;
   uint32_t next_shard_index = 0;
   std::vector<int64_t> scaling_events_ms;
-  std::string policy;  // resource policy; empty: none
+  std::string policy;     // resource policy; empty: none
+  std::string stream_id;  // StreamId, fixed at creation
+  int32_t max_record_size_kib = 1024;
+  int32_t warm_target_mibps = 0;  // on-demand warm throughput; 0: none
+  // UPDATING until then (engine_transitions.cc). Not stored: a restart ends
+  // every transition.
+  int64_t updating_until_ms = 0;
 
   // Every non-expired shard by index.
   std::map<uint32_t, std::shared_ptr<ShardState>> shards;
@@ -91,6 +98,13 @@ struct Catalog {
   std::map<std::string, std::shared_ptr<StreamState>, std::less<>> streams;  // by name
   std::map<uint64_t, std::shared_ptr<StreamState>> streams_by_uid;
   std::map<uint64_t, std::shared_ptr<ShardState>> shards_by_uid;
+  // Deleted streams still shown as DELETING, until `until_ms`: their data is
+  // gone (deleted in the DeleteStream batch); only their description stays.
+  struct Deleting {
+    StreamInfo info;
+    int64_t until_ms = 0;
+  };
+  std::map<std::string, Deleting, std::less<>> deleting;
 
   int32_t TotalShards() const { return static_cast<int32_t>(shards_by_uid.size()); }
 };
@@ -108,6 +122,11 @@ inline constexpr char kIteratorKeyKey[] = "d/iterator_key";
 inline constexpr char kAccountSettingsKey[] = "d/account_settings";
 
 std::string EncodeStreamMeta(const StreamState& stream);
+// The StreamId of streams stored before StreamIds existed: a fixed function
+// of the stream's uid (never reused), so it stays the same across restarts.
+std::string DerivedStreamId(uint64_t stream_uid);
+// A new random StreamId.
+std::string NewStreamId();
 std::string EncodeShardMeta(uint64_t stream_uid, const ShardState& shard);
 bool DecodeStreamMeta(std::string_view bytes, StreamState* stream);
 bool DecodeShardMeta(std::string_view bytes, uint64_t* stream_uid, ShardState* shard);

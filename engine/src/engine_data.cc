@@ -7,11 +7,13 @@
 // never see a record before it could be acknowledged.
 #include <flatbuffers/flatbuffers.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 #include <future>
 
 #include "engine/src/engine_impl.h"
+#include "engine/src/limits.h"
 #include "engine/src/messages.h"
 #include "engine/src/sequence.h"
 #include "storage/keys.h"
@@ -23,8 +25,9 @@ namespace {
 
 constexpr size_t kMaxRecordsPerPut = 500;
 constexpr size_t kMaxPartitionKey = 256;
-constexpr size_t kMaxDataBytes = 1 << 20;
-constexpr size_t kMaxPutRecordsBytes = 5 << 20;
+// The model's bound on Data; each stream's own (max_record_size_kib, at most
+// this) is checked once the stream is found.
+constexpr size_t kMaxDataBytes = size_t{kMaxMaxRecordSizeKiB} << 10;
 constexpr size_t kMaxGetRecordsBytes = 10 << 20;
 constexpr int32_t kMaxGetRecordsLimit = 10000;
 
@@ -34,6 +37,7 @@ struct EncodedRecord {
   size_t size = 0;
   u128 hash = 0;
   uint64_t quota_bytes = 0;  // data + partition key
+  size_t data_bytes = 0;
 };
 
 // Every record of a put in one allocation. Each value starts 8-byte aligned
@@ -41,6 +45,8 @@ struct EncodedRecord {
 struct EncodedBatch {
   std::string arena;
   std::vector<EncodedRecord> records;
+  bool single = false;        // PutRecord (error texts name no list member)
+  size_t max_data_bytes = 0;  // the largest Data of the batch
   char* value(const EncodedRecord& r) { return arena.data() + r.offset; }
 };
 
@@ -82,6 +88,21 @@ std::string JavaDate(int64_t ms) {
 // One put call on its way through the committer.
 class AppendJob final : public storage::CommitJob {
  public:
+  // The validation error for the records past the stream's MaxRecordSizeInKiB,
+  // in AWS's form (as the model's own Data bound would report them).
+  Status RecordSizeError(const StreamState& s) const {
+    const size_t max = size_t{static_cast<uint32_t>(s.max_record_size_kib)} << 10;
+    std::vector<std::string> errors;
+    for (size_t i = 0; i < records_.records.size(); ++i) {
+      const size_t n = records_.records[i].data_bytes;
+      if (n <= max) continue;
+      std::string base = records_.single ? "" : "records." + std::to_string(i + 1) + ".member.";
+      errors.push_back(msg::Constraint(msg::Blob(n), base + "data",
+                                       "have length less than or equal to " + std::to_string(max)));
+    }
+    return msg::Validation(errors);
+  }
+
   AppendJob(EngineImpl* engine, std::string stream, EncodedBatch records,
             std::optional<uint64_t> min_seq, Engine::PutCallback done)
       : engine_(engine),
@@ -95,6 +116,14 @@ class AppendJob final : public storage::CommitJob {
     StreamState* s = engine_->FindStream(stream_);
     if (!s) {
       whole_ = msg::StreamNotFound(stream_, engine_->account());
+      return;
+    }
+    if (engine_->StatusOf(*s) == StreamStatus::kCreating) {  // only ACTIVE and UPDATING take puts
+      whole_ = msg::StreamNotFound(stream_, engine_->account());
+      return;
+    }
+    if (records_.max_data_bytes > size_t{static_cast<uint32_t>(s->max_record_size_kib)} << 10) {
+      whole_ = RecordSizeError(*s);
       return;
     }
     const bool quotas = engine_->options_.quotas_enabled;
@@ -154,6 +183,8 @@ class AppendJob final : public storage::CommitJob {
         shard->durable_seq.store(seq, std::memory_order_release);
       }
     }
+    // Push: the records are durable, so their shards' subscribers may read.
+    for (const auto& touched : touched_) engine_->NotifySubscribers(touched.first->uid);
     done_(std::move(whole_), std::move(results_));
   }
 
@@ -206,15 +237,18 @@ Status EncodeBatch(std::span<const PutRecordEntry> records, bool single, Encoded
                                        "have length less than or equal to 256"));
     }
     if (e.data.size() > kMaxDataBytes) {
-      errors.push_back(msg::Constraint(msg::Blob(e.data.size()), base + "data",
-                                       "have length less than or equal to 1048576"));
+      errors.push_back(
+          msg::Constraint(msg::Blob(e.data.size()), base + "data",
+                          "have length less than or equal to " + std::to_string(kMaxDataBytes)));
     }
+    out->max_data_bytes = std::max(out->max_data_bytes, e.data.size());
     total += e.data.size() + e.partition_key.size();
   }
   if (!errors.empty()) return msg::Validation(errors);
-  if (!single && total > kMaxPutRecordsBytes) {
-    return Status::InvalidArgument("Records size exceeds 5 MB limit");
+  if (!single && total > kMaxPutRecordsRequestBytes) {
+    return Status::InvalidArgument("Records size exceeds 10 MB limit");
   }
+  out->single = single;
   thread_local flatbuffers::FlatBufferBuilder fbb(4096);
   // Value size is the payload plus at most ~72 bytes of FlatBuffers framing.
   out->arena.reserve(total + records.size() * 80);
@@ -228,6 +262,7 @@ Status EncodeBatch(std::span<const PutRecordEntry> records, bool single, Encoded
     std::memcpy(out->arena.data() + r.offset, fbb.GetBufferPointer(), r.size);
     r.hash = e.explicit_hash_key ? *e.explicit_hash_key : PartitionKeyHash(e.partition_key);
     r.quota_bytes = e.data.size() + e.partition_key.size();
+    r.data_bytes = e.data.size();
     out->records.push_back(r);
   }
   if (fbb.GetSize() > (1 << 16)) fbb.Reset();  // keep the per-thread buffer small
@@ -245,6 +280,18 @@ void EngineImpl::PutRecordsAsync(std::string_view stream, std::span<const PutRec
     return;
   }
   // Always the committer thread: the caller may be an event loop.
+  committer_->Submit(std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded),
+                                                 std::nullopt, std::move(done)));
+}
+
+void EngineImpl::PutRecordAsync(std::string_view stream, const PutRecordEntry& record,
+                                PutCallback done) {
+  EncodedBatch encoded;
+  Status s = EncodeBatch(std::span<const PutRecordEntry>(&record, 1), true, &encoded);
+  if (!s.ok()) {
+    done(std::move(s), {});
+    return;
+  }
   committer_->Submit(std::make_unique<AppendJob>(this, std::string(stream), std::move(encoded),
                                                  std::nullopt, std::move(done)));
 }

@@ -70,9 +70,17 @@ Status Engine::Open(const EngineOptions& options, std::unique_ptr<Engine>* engin
 }
 
 EngineImpl::EngineImpl(const EngineOptions& options)
-    : options_(options), clock_(options.clock ? options.clock : SystemClock()) {}
+    : options_(options),
+      clock_(options.clock ? options.clock : SystemClock()),
+      subscriptions_(std::make_shared<SubscriptionRegistry>()) {}
 
 EngineImpl::~EngineImpl() {
+  // First: no subscription reads or is woken from here on (their callbacks
+  // are dropped unwoken: the server's worker pool may be gone already).
+  subscriptions_->StopTimers();
+  for (const auto& sub : subscriptions_->CloseAll()) {
+    sub->End(SubscriptionEnd::kClosed, Status::OK(), /*wake=*/false);
+  }
   {
     std::lock_guard<std::mutex> lock(retention_stop_mu_);
     retention_stop_ = true;
@@ -173,7 +181,9 @@ Status EngineImpl::Mutate(std::function<Status(storage::LogBatch*)> fn, storage:
   auto job = std::make_unique<MutateJob>(std::move(fn), kind);
   std::future<Status> done = job->future();
   committer_->RunOrSubmit(std::move(job));
-  return done.get();
+  Status s = done.get();
+  RevalidateSubscriptions();  // a consumer, stream or shard may have gone or closed
+  return s;
 }
 
 StreamState* EngineImpl::FindStream(std::string_view name) const {
@@ -307,6 +317,36 @@ Status EngineImpl::ResolveStream(std::string_view name, std::string_view arn,
     return Status::OK();
   }
   *stream_name = std::string(name);
+  return Status::OK();
+}
+
+Status EngineImpl::ResolveStream(std::string_view name, std::string_view arn,
+                                 std::string_view stream_id, std::string* stream_name) {
+  if (stream_id.empty()) return ResolveStream(name, arn, stream_name);
+  std::string by_id;
+  {
+    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
+    for (const auto& [n, st] : catalog_.streams) {
+      if (st->stream_id == stream_id) {
+        by_id = n;
+        break;
+      }
+    }
+  }
+  if (by_id.empty()) {
+    return Status::NotFound("Stream with id " + std::string(stream_id) + " under account " +
+                            account() + " not found.");
+  }
+  if (name.empty() && arn.empty()) {
+    *stream_name = std::move(by_id);
+    return Status::OK();
+  }
+  Status s = ResolveStream(name, arn, stream_name);
+  if (!s.ok()) return s;
+  if (*stream_name != by_id) {
+    return Status::InvalidArgument("StreamId " + std::string(stream_id) +
+                                   " does not match the stream " + *stream_name + ".");
+  }
   return Status::OK();
 }
 

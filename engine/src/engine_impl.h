@@ -10,8 +10,11 @@
 //
 // Implementation is split by concern: engine_impl.cc (open, recovery, the
 // committer plumbing, shared helpers), engine_streams.cc (stream lifecycle
-// and listing), engine_settings.cc (retention, mode, encryption, monitoring,
-// tags, consumers), engine_reshard.cc, engine_data.cc (put, iterators, get),
+// and listing), engine_transitions.cc (CREATING / UPDATING / DELETING),
+// engine_settings.cc (retention, mode, encryption, monitoring, consumers),
+// engine_tags.cc (tags on streams and consumers), engine_capacity.cc (record
+// size, warm throughput), engine_policies.cc, engine_account.cc,
+// engine_reshard.cc, engine_data.cc (put, iterators, get),
 // engine_retention.cc. Kinesis limits live in limits.h.
 #pragma once
 
@@ -22,6 +25,7 @@
 #include <thread>
 
 #include "engine/src/catalog.h"
+#include "engine/src/engine_subscriptions.h"
 #include "engine/src/iterator_token.h"
 #include "storage/group_committer.h"
 #include "storage/log_store.h"
@@ -43,10 +47,17 @@ class EngineImpl final : public Engine {
                     std::vector<ShardInfo>* shards) override;
   Status ResolveStream(std::string_view name, std::string_view arn,
                        std::string* stream_name) override;
+  Status ResolveStream(std::string_view name, std::string_view arn, std::string_view stream_id,
+                       std::string* stream_name) override;
   std::string StreamArn(std::string_view stream_name) const override;
   Status IncreaseRetentionPeriod(std::string_view stream, int32_t hours) override;
   Status DecreaseRetentionPeriod(std::string_view stream, int32_t hours) override;
   Status UpdateStreamMode(std::string_view stream, StreamMode mode) override;
+  Status UpdateStreamMode(std::string_view stream, StreamMode mode,
+                          std::optional<int32_t> warm_throughput_mibps) override;
+  Status UpdateMaxRecordSize(std::string_view stream, int32_t max_record_size_kib) override;
+  Status UpdateStreamWarmThroughput(std::string_view stream, int32_t mibps,
+                                    WarmThroughput* warm) override;
   Status StartStreamEncryption(std::string_view stream, EncryptionType type,
                                std::string_view key_id) override;
   Status StopStreamEncryption(std::string_view stream, EncryptionType type,
@@ -62,6 +73,10 @@ class EngineImpl final : public Engine {
   Status AddTags(std::string_view stream, const std::vector<Tag>& tags) override;
   Status RemoveTags(std::string_view stream, const std::vector<std::string>& keys) override;
   Status ListTags(std::string_view stream, std::vector<Tag>* tags) override;
+  Status TagResource(std::string_view resource_arn, const std::vector<Tag>& tags) override;
+  Status UntagResource(std::string_view resource_arn,
+                       const std::vector<std::string>& keys) override;
+  Status ListTagsForResource(std::string_view resource_arn, std::vector<Tag>* tags) override;
   Status PutResourcePolicy(std::string_view resource_arn, std::string_view policy) override;
   Status GetResourcePolicy(std::string_view resource_arn, std::string* policy) override;
   Status DeleteResourcePolicy(std::string_view resource_arn) override;
@@ -75,6 +90,8 @@ class EngineImpl final : public Engine {
                           int32_t* current_shard_count) override;
   Status RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                 ConsumerInfo* consumer) override;
+  Status RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                const std::vector<Tag>& tags, ConsumerInfo* consumer) override;
   Status DeregisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                   std::string_view consumer_arn) override;
   Status DescribeStreamConsumer(std::string_view stream, std::string_view consumer_name,
@@ -85,6 +102,8 @@ class EngineImpl final : public Engine {
                     std::vector<PutRecordResult>* results) override;
   void PutRecordsAsync(std::string_view stream, std::span<const PutRecordEntry> records,
                        PutCallback done) override;
+  void PutRecordAsync(std::string_view stream, const PutRecordEntry& record,
+                      PutCallback done) override;
   Status PutRecord(std::string_view stream, const PutRecordEntry& record,
                    std::optional<u128> sequence_number_for_ordering,
                    PutRecordResult* result) override;
@@ -96,6 +115,10 @@ class EngineImpl final : public Engine {
                     GetRecordsResult* result) override;
   Status GetRecords(std::string_view shard_iterator, int32_t limit, const RecordVisitor& visit,
                     GetRecordsResult* result) override;
+  // engine_subscriptions.cc
+  Status SubscribeToShard(const SubscribeToShardRequest& request, std::function<void()> wake,
+                          std::shared_ptr<ShardSubscription>* subscription) override;
+  void EndSubscriptions() override;
   Status RunRetention() override;
   Status Flush() override;
   uint64_t DiskUsageBytes() override;
@@ -147,6 +170,13 @@ class EngineImpl final : public Engine {
 
  private:
   friend class AppendJob;
+  friend class SubscriptionImpl;
+  // engine_subscriptions.cc. After a group commit made records of the shard
+  // durable (the committer thread): wakes its subscribers. Never blocks.
+  void NotifySubscribers(uint64_t shard_uid);
+  // After a metadata change is written (Mutate): ends the subscriptions whose
+  // consumer or stream is gone and wakes those whose shard closed.
+  void RevalidateSubscriptions();
   Status ValidateStreamName(std::string_view name) const;
   Status ChangeRetention(std::string_view stream, int32_t hours, bool increase);
   Status ChangeMonitoring(std::string_view stream, const std::vector<std::string>& metrics,
@@ -157,6 +187,29 @@ class EngineImpl final : public Engine {
   ConsumerInfo DescribeConsumer(const StreamState& stream, const ConsumerState& c) const;
   void RetentionLoop();
   Status PurgeDeletedShards();
+  // engine_transitions.cc: CREATING / UPDATING / DELETING for
+  // options_.stream_transition_ms. Callers hold catalog_.mu (MarkUpdating,
+  // ShowDeleting: exclusively) or are the committer.
+  StreamStatus StatusOf(const StreamState& stream) const;
+  // ResourceInUseException "... not ACTIVE, instead in state S" unless ACTIVE.
+  Status RequireActive(const StreamState& stream) const;
+  void MarkUpdating(StreamState* stream);
+  void ShowDeleting(StreamInfo info);
+  // engine_streams.cc: DescribeStream's answer for a stream in the catalog.
+  void DescribeLocked(const StreamState& stream, StreamInfo* info) const;
+  // The DELETING description of `name`, or nullptr.
+  const StreamInfo* FindDeleting(std::string_view name) const;
+  // engine_tags.cc: the tag map of a stream or consumer ARN and its name in
+  // messages ("stream S", "consumer ARN"); caller holds catalog_.mu or is the
+  // committer. CheckTagCharacters: AWS's character rules.
+  Status FindTags(std::string_view resource_arn, std::map<std::string, std::string>** tags,
+                  StreamState** stream, std::string* resource);
+  Status CheckTagCharacters(const std::vector<Tag>& tags, std::string_view resource) const;
+  // The tags of a consumer being registered: characters and count.
+  Status CheckConsumerTags(const std::vector<Tag>& tags, std::string_view consumer_name) const;
+  // engine_capacity.cc: a warm throughput the stream and the account allow;
+  // caller holds catalog_.mu.
+  Status CheckWarmThroughput(std::string_view stream, StreamMode mode, int32_t mibps);
   // engine_policies.cc: the policy slot of a stream or consumer ARN; caller
   // holds catalog_.mu or is the committer.
   Status FindPolicy(std::string_view resource_arn, std::string** policy, StreamState** stream);
@@ -179,6 +232,10 @@ class EngineImpl final : public Engine {
   bool retention_stop_ = false;
   bool retention_kick_ = false;  // guarded by retention_stop_mu_: run a round now
   std::thread retention_thread_;
+
+  // SubscribeToShard's registry (engine_subscriptions.h). Shared so that
+  // subscriptions outliving the engine reach it by weak_ptr only.
+  std::shared_ptr<SubscriptionRegistry> subscriptions_;
 
   std::mutex account_mu_;  // guards account_ and account_loaded_
   AccountSettings account_;

@@ -99,6 +99,7 @@ Status EngineImpl::SplitShard(std::string_view stream, std::string_view shard_to
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(stream);
     if (!s) return msg::StreamNotFound(stream, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     if (s->mode == StreamMode::kOnDemand) return OnDemandRejects("SplitShard", *s, account());
     ShardState* sh = nullptr;
     if (Status found = FindShard(s, shard_to_split, account(), &sh); !found.ok()) return found;
@@ -107,7 +108,9 @@ Status EngineImpl::SplitShard(std::string_view stream, std::string_view shard_to
     Status limit = msg::CheckShardLimit(account(), options_.region, catalog_.TotalShards(),
                                         options_.shard_limit, 2);
     if (!limit.ok()) return limit;
-    return SplitLocked(s, sh, new_starting_hash_key, batch, /*any_interior_key=*/false);
+    Status split = SplitLocked(s, sh, new_starting_hash_key, batch, /*any_interior_key=*/false);
+    if (split.ok()) MarkUpdating(s);
+    return split;
   });
 }
 
@@ -117,6 +120,7 @@ Status EngineImpl::MergeShards(std::string_view stream, std::string_view shard_t
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(stream);
     if (!s) return msg::StreamNotFound(stream, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     if (s->mode == StreamMode::kOnDemand) return OnDemandRejects("MergeShards", *s, account());
     ShardState* a = nullptr;
     ShardState* b = nullptr;
@@ -130,7 +134,9 @@ Status EngineImpl::MergeShards(std::string_view stream, std::string_view shard_t
                                      s->name + " under account " + account() +
                                      " are not an adjacent pair of shards eligible for merging");
     }
-    return MergeLocked(s, a, b, batch);
+    Status merged = MergeLocked(s, a, b, batch);
+    if (merged.ok()) MarkUpdating(s);
+    return merged;
   });
 }
 
@@ -148,6 +154,7 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(stream);
     if (!s) return msg::StreamNotFound(stream, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     if (s->mode == StreamMode::kOnDemand) {
       return OnDemandRejects("UpdateShardCount", *s, account());
     }
@@ -220,6 +227,7 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
       }
     }
     s->scaling_events_ms.push_back(now);
+    MarkUpdating(s);
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();
   });

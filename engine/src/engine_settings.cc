@@ -1,6 +1,7 @@
 // Per-stream settings: retention, capacity mode, encryption, enhanced
-// monitoring, quota overrides, account limits, tags and enhanced fan-out
-// consumers.
+// monitoring, quota overrides, account limits and enhanced fan-out consumers.
+// (Tags are in engine_tags.cc, record size and warm throughput in
+// engine_capacity.cc.)
 #include <algorithm>
 #include <string>
 
@@ -42,6 +43,7 @@ Status EngineImpl::ChangeRetention(std::string_view name, int32_t hours, bool in
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(name);
     if (!s) return msg::StreamNotFound(name, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     if (increase && hours < s->retention_hours) {
       return Status::InvalidArgument(
           "Requested retention period (" + std::to_string(hours) + " hours) for stream " +
@@ -74,11 +76,14 @@ Status EngineImpl::UpdateStreamMode(std::string_view name, StreamMode mode) {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(name);
     if (!s) return msg::StreamNotFound(name, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     if (s->mode == mode) {
       return Status::InvalidArgument("Stream " + std::string(name) + " under account " + account() +
                                      " is already in " + std::string(ToString(mode)) + " mode.");
     }
     s->mode = mode;
+    if (mode != StreamMode::kOnDemand) s->warm_target_mibps = 0;  // on-demand only
+    MarkUpdating(s);
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();
   });
@@ -98,7 +103,9 @@ Status EngineImpl::StartStreamEncryption(std::string_view name, EncryptionType t
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(name);
     if (!s) return msg::StreamNotFound(name, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     s->encryption = EncryptionType::kKms;
+    MarkUpdating(s);
     s->key_id = std::string(key_id);
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();
@@ -115,12 +122,14 @@ Status EngineImpl::StopStreamEncryption(std::string_view name, EncryptionType ty
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(name);
     if (!s) return msg::StreamNotFound(name, account());
+    if (Status active = RequireActive(*s); !active.ok()) return active;
     if (s->encryption == EncryptionType::kKms && !key_id.empty() && key_id != s->key_id) {
       return Status::InvalidArgument("KeyId " + std::string(key_id) +
                                      " does not match the stream's key.");
     }
     s->encryption = EncryptionType::kNone;
     s->key_id.clear();
+    MarkUpdating(s);
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();
   });
@@ -200,49 +209,6 @@ Status EngineImpl::DescribeLimits(StreamLimits* limits) {
   return Status::OK();
 }
 
-// ---- Tags ------------------------------------------------------------------
-
-Status EngineImpl::AddTags(std::string_view name, const std::vector<Tag>& tags) {
-  if (tags.empty())
-    return msg::Validation(
-        {msg::Constraint("{}", "tags", "have length greater than or equal to 1")});
-  return Mutate([&](storage::LogBatch* batch) -> Status {
-    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
-    StreamState* s = FindStream(name);
-    if (!s) return msg::StreamNotFound(name, account());
-    std::map<std::string, std::string> merged = s->tags;
-    for (const auto& t : tags) merged[t.key] = t.value;
-    if (merged.size() > static_cast<size_t>(kMaxTagsPerStream)) {
-      return Status::LimitExceeded("Failed to add tags to stream " + std::string(name) +
-                                   " under account " + account() +
-                                   " because a given stream cannot have more than 50 tags.");
-    }
-    s->tags = std::move(merged);
-    batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
-    return Status::OK();
-  });
-}
-
-Status EngineImpl::RemoveTags(std::string_view name, const std::vector<std::string>& keys) {
-  return Mutate([&](storage::LogBatch* batch) -> Status {
-    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
-    StreamState* s = FindStream(name);
-    if (!s) return msg::StreamNotFound(name, account());
-    for (const auto& k : keys) s->tags.erase(k);
-    batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
-    return Status::OK();
-  });
-}
-
-Status EngineImpl::ListTags(std::string_view name, std::vector<Tag>* tags) {
-  std::shared_lock<std::shared_mutex> lock(catalog_.mu);
-  StreamState* s = FindStream(name);
-  if (!s) return msg::StreamNotFound(name, account());
-  tags->clear();
-  for (const auto& [k, v] : s->tags) tags->push_back({k, v});
-  return Status::OK();
-}
-
 // ---- Consumers -------------------------------------------------------------
 
 ConsumerInfo EngineImpl::DescribeConsumer(const StreamState& s, const ConsumerState& c) const {
@@ -293,6 +259,11 @@ Status EngineImpl::FindConsumer(std::string_view stream, std::string_view consum
 
 Status EngineImpl::RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                           ConsumerInfo* consumer) {
+  return RegisterStreamConsumer(stream, consumer_name, {}, consumer);
+}
+
+Status EngineImpl::RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                          const std::vector<Tag>& tags, ConsumerInfo* consumer) {
   if (consumer_name.empty() || consumer_name.size() > 128) {
     return msg::Validation(
         {msg::Constraint(consumer_name, "consumerName", "have length less than or equal to 128")});
@@ -311,7 +282,9 @@ Status EngineImpl::RegisterStreamConsumer(std::string_view stream, std::string_v
       return Status::LimitExceeded("Stream " + s->name + " under account " + account() +
                                    " already has the maximum of 20 registered consumers.");
     }
+    if (Status t = CheckConsumerTags(tags, consumer_name); !t.ok()) return t;
     s->consumers.push_back({std::string(consumer_name), NowMs()});
+    for (const Tag& t : tags) s->consumers.back().tags[t.key] = t.value;
     *consumer = DescribeConsumer(*s, s->consumers.back());
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();

@@ -30,9 +30,29 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
                                    " under account " + account() +
                                    " because a given stream cannot have more than 50 tags.");
   }
+  s = CheckTagCharacters(req.tags, "stream " + req.stream_name);
+  if (!s.ok()) return s;
+  if (req.max_record_size_kib < kDefaultMaxRecordSizeKiB ||
+      req.max_record_size_kib > kMaxMaxRecordSizeKiB) {
+    return msg::Validation(
+        {msg::Constraint(std::to_string(req.max_record_size_kib), "maxRecordSizeInKiB",
+                         req.max_record_size_kib < kDefaultMaxRecordSizeKiB
+                             ? "have value greater than or equal to 1024"
+                             : "have value less than or equal to 10240")});
+  }
+  if (req.warm_throughput_mibps) {
+    if (*req.warm_throughput_mibps < 0) {
+      return msg::Validation(
+          {msg::Constraint(std::to_string(*req.warm_throughput_mibps), "warmThroughputMiBps",
+                           "have value greater than or equal to 0")});
+    }
+    s = CheckWarmThroughput(req.stream_name, req.mode, *req.warm_throughput_mibps);
+    if (!s.ok()) return s;
+  }
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
-    if (FindStream(req.stream_name)) return msg::StreamExists(req.stream_name, account());
+    if (FindStream(req.stream_name) || FindDeleting(req.stream_name))
+      return msg::StreamExists(req.stream_name, account());
     // Before anything per shard is allocated: shard_count may be any int32.
     Status limit = msg::CheckShardLimit(account(), options_.region, catalog_.TotalShards(),
                                         options_.shard_limit, shard_count);
@@ -54,6 +74,9 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
     stream->created_ms = NowMs();
     stream->mode = req.mode;
     stream->quota = req.quota_override;
+    stream->stream_id = NewStreamId();
+    stream->max_record_size_kib = req.max_record_size_kib;
+    stream->warm_target_mibps = req.warm_throughput_mibps.value_or(0);
     for (const auto& t : req.tags) stream->tags[t.key] = t.value;
     // AWS's split: step floor(2^128 / N); the last shard ends at 2^128 - 1.
     const u128 step =
@@ -82,7 +105,9 @@ Status EngineImpl::DeleteStream(std::string_view name, bool enforce_consumer_del
       [&](storage::LogBatch* batch) -> Status {
         std::unique_lock<std::shared_mutex> lock(catalog_.mu);
         StreamState* stream = FindStream(name);
+        if (!stream && FindDeleting(name)) return Status::OK();  // DELETING already
         if (!stream) return msg::StreamNotFound(name, account());
+        if (StatusOf(*stream) == StreamStatus::kCreating) return RequireActive(*stream);
         if (!stream->consumers.empty() && !enforce_consumer_deletion) {
           return Status::InUse("Stream " + std::string(name) + " under account " + account() +
                                " has registered consumers. Deregister them first or set "
@@ -95,6 +120,10 @@ Status EngineImpl::DeleteStream(std::string_view name, bool enforce_consumer_del
           catalog_.shards_by_uid.erase(shard->uid);
         }
         batch->DeleteMeta(StreamMetaKey(stream->uid));
+        StreamInfo shown;
+        DescribeLocked(*stream, &shown);
+        shown.open_shard_count = 0;
+        ShowDeleting(std::move(shown));
         auto keep = catalog_.streams[stream->name];  // destroy after unlinking
         catalog_.streams_by_uid.erase(stream->uid);
         catalog_.streams.erase(stream->name);
@@ -113,11 +142,23 @@ Status EngineImpl::DeleteStream(std::string_view name, bool enforce_consumer_del
 Status EngineImpl::DescribeStream(std::string_view name, StreamInfo* info) {
   std::shared_lock<std::shared_mutex> lock(catalog_.mu);
   StreamState* s = FindStream(name);
-  if (!s) return msg::StreamNotFound(name, account());
+  if (!s) {
+    const StreamInfo* deleting = FindDeleting(name);
+    if (!deleting) return msg::StreamNotFound(name, account());
+    *info = *deleting;
+    return Status::OK();
+  }
+  DescribeLocked(*s, info);
+  return Status::OK();
+}
+
+void EngineImpl::DescribeLocked(const StreamState& stream, StreamInfo* info) const {
+  const StreamState* s = &stream;
   *info = StreamInfo{};
   info->stream_name = s->name;
   info->stream_arn = StreamArn(s->name);
-  info->status = StreamStatus::kActive;
+  info->stream_id = s->stream_id;
+  info->status = StatusOf(*s);
   info->mode = s->mode;
   info->retention_period_hours = s->retention_hours;
   info->created_millis = s->created_ms;
@@ -127,7 +168,9 @@ Status EngineImpl::DescribeStream(std::string_view name, StreamInfo* info) {
   info->open_shard_count = s->OpenShardCount();
   info->consumer_count = static_cast<int32_t>(s->consumers.size());
   info->quota_override = s->quota;
-  return Status::OK();
+  info->max_record_size_kib = s->max_record_size_kib;
+  if (s->mode == StreamMode::kOnDemand && s->warm_target_mibps > 0)
+    info->warm_throughput = WarmThroughput{s->warm_target_mibps, s->warm_target_mibps};
 }
 
 Status EngineImpl::ListStreams(std::vector<StreamInfo>* streams) {
@@ -135,7 +178,11 @@ Status EngineImpl::ListStreams(std::vector<StreamInfo>* streams) {
   {
     std::shared_lock<std::shared_mutex> lock(catalog_.mu);
     for (const auto& [name, s] : catalog_.streams) names.push_back(name);
+    for (const auto& [name, d] : catalog_.deleting) {
+      if (FindDeleting(name)) names.push_back(name);
+    }
   }
+  std::sort(names.begin(), names.end());
   streams->clear();
   for (const auto& n : names) {
     StreamInfo info;
@@ -148,6 +195,10 @@ Status EngineImpl::ListShards(std::string_view name, const ShardFilter& filter,
                               std::vector<ShardInfo>* shards) {
   std::shared_lock<std::shared_mutex> lock(catalog_.mu);
   StreamState* s = FindStream(name);
+  if (!s && FindDeleting(name)) {  // DELETING: no shards left
+    shards->clear();
+    return Status::OK();
+  }
   if (!s) return msg::StreamNotFound(name, account());
   const int64_t now = NowMs();
   uint32_t after_index = 0;

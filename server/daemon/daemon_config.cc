@@ -182,6 +182,38 @@ const std::map<std::string, Setter>& Setters() {
          c->retention_check_interval_s = n;
          return true;
        }},
+      {"stream-transition-ms",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 0, 3600LL * 1000, &n)) {
+           *e = "--stream-transition-ms must be milliseconds in [0, 3600000], got '" + v + "'";
+           return false;
+         }
+         c->stream_transition_ms = n;
+         return true;
+       }},
+      {"subscription-lifetime-ms",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 1, 24LL * 3600 * 1000, &n)) {
+           *e = "--subscription-lifetime-ms must be milliseconds in [1, 86400000], got '" + v + "'";
+           return false;
+         }
+         c->subscription_lifetime_ms = n;
+         return true;
+       }},
+      {"exclusive-subscriptions",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v == "on") {
+           c->exclusive_subscriptions = true;
+         } else if (v == "off") {
+           c->exclusive_subscriptions = false;
+         } else {
+           *e = "--exclusive-subscriptions must be on or off, got '" + v + "'";
+           return false;
+         }
+         return true;
+       }},
       {"max-body-bytes",
        [](DaemonConfig* c, const std::string& v, std::string* e) {
          int64_t n;
@@ -428,7 +460,15 @@ flags win over the file):
   --account-id ID                 12-digit account in ARNs (default 000000000000)
   --retention-check-interval S    seconds between retention sweeps (default 60;
                                   0 disables the background sweep)
-  --max-body-bytes N              larger requests get 413 (default 8388608)
+  --stream-transition-ms N         streams stay CREATING, UPDATING and DELETING
+                                  for N ms, as on AWS (default 500; 0: instant)
+  --subscription-lifetime-ms N    SubscribeToShard subscriptions end cleanly
+                                  after N ms (default 300000, as AWS)
+  --exclusive-subscriptions on|off
+                                  one active subscription per consumer and
+                                  shard, as AWS (default on; off lets load
+                                  tests fan one shard out past 20 consumers)
+  --max-body-bytes N              larger requests get 413 (default 16777216)
   --max-connections N             connections past N are closed at once
                                   (default 4096)
   --max-inflight-body-bytes N     request bodies read and not yet answered,

@@ -30,7 +30,15 @@ struct DaemonConfig {
   std::string region = "us-east-1";
   std::string account_id = "000000000000";
   int64_t retention_check_interval_s = 60;
-  size_t max_body_bytes = 8 << 20;
+  // CREATING / UPDATING / DELETING last this long (EngineOptions); the
+  // peers' default.
+  int64_t stream_transition_ms = 500;
+  // SubscribeToShard: a subscription ends cleanly after this long (AWS: 5 min).
+  int64_t subscription_lifetime_ms = 300 * 1000;
+  // AWS's one active subscription per consumer and shard; off for fan-out
+  // load tests past the 20 consumers a stream may have.
+  bool exclusive_subscriptions = true;
+  size_t max_body_bytes = 16 << 20;
   std::string session_token;  // with access_key_id: a session credential
   size_t max_connections = 4096;
   size_t max_inflight_body_bytes = 32 << 20;

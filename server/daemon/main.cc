@@ -82,6 +82,9 @@ int Run(int argc, char** argv) {
   engine_options.region = config.region;
   engine_options.retention_interval_ms = config.retention_check_interval_s * 1000;
   engine_options.min_free_bytes = config.min_free_bytes;
+  engine_options.subscription_lifetime_ms = config.subscription_lifetime_ms;
+  engine_options.stream_transition_ms = config.stream_transition_ms;
+  engine_options.exclusive_subscriptions = config.exclusive_subscriptions;
   // RocksDB's info log and the store's disk-full reports go to our log.
   engine_options.log_sink = [](tidelog::LogSeverity severity, std::string_view line) {
     Log(severity == tidelog::LogSeverity::kError     ? LogLevel::kError
@@ -164,6 +167,9 @@ int Run(int argc, char** argv) {
   // finishes queued work; the engine completes in-flight appends (their
   // responders are dropped by the stopped server, which must still exist) and
   // flushes; only then does the server go.
+  // Live SubscribeToShard streams end first (cleanly: clients resubscribe
+  // from their ContinuationSequenceNumber), so the drain does not wait on them.
+  engine->EndSubscriptions();
   http->Stop();
   service.reset();
   verifier.reset();

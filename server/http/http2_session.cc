@@ -452,6 +452,8 @@ void Http2Connection::SubmitResponse(Stream& s, HttpResponse response) {
     request_id = &new_id;
     nva.push_back(Nv("x-amzn-requestid", new_id));
   }
+  const std::string id_2 = NewExtendedRequestId();
+  nva.push_back(Nv("x-amz-id-2", id_2));
   if (!response.internal_detail.empty()) {
     loop_->server->Log("request " + *request_id + " from " + remote_address_ + " answered " +
                        status_text + ": " + response.internal_detail);

@@ -390,6 +390,7 @@ std::string HttpConnection::SerializeHead(Slot& slot, bool close) {
     request_id = &new_id;
     head.append("x-amzn-RequestId: ").append(new_id).append("\r\n");
   }
+  head.append("x-amz-id-2: ").append(NewExtendedRequestId()).append("\r\n");
   if (!r.internal_detail.empty()) {
     loop_->server->Log("request " + *request_id + " from " + remote_address_ + " answered " +
                        std::to_string(r.status) + ": " + r.internal_detail);

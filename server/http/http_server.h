@@ -37,7 +37,8 @@ struct HttpServerOptions {
   // A request whose Content-Length exceeds this gets 413 (no body) and the
   // connection is closed without the body being read into memory (HTTP/2:
   // the stream is answered 413 and reset; the connection stays).
-  size_t max_body_bytes = 8 << 20;
+  // 16 MiB: a 10 MiB PutRecords request in JSON (base64 Data) fits.
+  size_t max_body_bytes = 16 << 20;
   // Request line plus headers; beyond it the answer is 431.
   size_t max_header_bytes = 16 << 10;
   // Requests read ahead on one connection before their responses are written;

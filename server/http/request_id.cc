@@ -6,12 +6,36 @@
 
 namespace tidelog::server {
 
-std::string NewRequestId() {
+namespace {
+
+std::mt19937_64& ThreadRng() {
   thread_local std::mt19937_64 rng = [] {
     std::random_device rd;
     std::seed_seq seq{rd(), rd(), rd(), rd()};
     return std::mt19937_64(seq);
   }();
+  return rng;
+}
+
+}  // namespace
+
+std::string NewExtendedRequestId() {
+  static constexpr char kBase64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::mt19937_64& rng = ThreadRng();
+  // 72 bytes = 24 groups of 3 bytes = 96 characters, no padding; each
+  // 64-bit draw gives 2 groups (48 bits).
+  std::string out;
+  out.reserve(96);
+  for (int i = 0; i < 12; ++i) {
+    const uint64_t v = rng();
+    for (int shift = 42; shift >= 0; shift -= 6) out.push_back(kBase64[(v >> shift) & 0x3F]);
+  }
+  return out;
+}
+
+std::string NewRequestId() {
+  std::mt19937_64& rng = ThreadRng();
   uint64_t hi = rng();
   uint64_t lo = rng();
   hi = (hi & ~0xF000ULL) | 0x4000ULL;                         // version 4

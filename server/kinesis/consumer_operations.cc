@@ -35,14 +35,13 @@ Status ConsumerStream(Engine& e, const JsonValue& body, std::string* stream) {
 }  // namespace
 
 HttpResponse RegisterStreamConsumer(Engine& e, const JsonValue& body) {
-  if (HasField(body, "Tags")) {
-    return ErrorResponse("InvalidArgumentException",
-                         "Tags on consumers are not supported by this broker.");
-  }
   std::string stream;
   ConsumerInfo consumer;
-  Status s = e.ResolveStream("", StringField(body, "StreamARN"), &stream);
-  if (s.ok()) s = e.RegisterStreamConsumer(stream, StringField(body, "ConsumerName"), &consumer);
+  Status s =
+      e.ResolveStream("", StringField(body, "StreamARN"), StringField(body, "StreamId"), &stream);
+  if (s.ok())
+    s = e.RegisterStreamConsumer(stream, StringField(body, "ConsumerName"),
+                                 TagMapField(body, "Tags"), &consumer);
   if (!s.ok()) return StatusResponse(s);
   JsonWriter w;
   w.StartObject();

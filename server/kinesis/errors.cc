@@ -1,7 +1,11 @@
-// Error and success responses of the AWS JSON 1.1 protocol.
+// Error and success responses of the AWS JSON 1.1 protocol, and their CBOR
+// form.
 #include "server/kinesis/errors.h"
 
+#include <algorithm>
+
 #include "server/http/request_id.h"
+#include "server/kinesis/cbor_writer.h"
 #include "server/kinesis/json_writer.h"
 
 namespace tidelog::server::kinesis {
@@ -21,6 +25,28 @@ HttpResponse JsonResponse(std::string body) {
   r.status = 200;
   r.headers.emplace_back("Content-Type", std::string(kJsonContentType));
   r.body = std::move(body);
+  return r;
+}
+
+HttpResponse CborResponse(std::string body) {
+  HttpResponse r;
+  r.status = 200;
+  r.headers.emplace_back("Content-Type", std::string(kCborContentType));
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse InWireFormat(HttpResponse r, WireFormat format) {
+  if (format != WireFormat::kCbor || r.stream != nullptr) return r;
+  for (auto& [name, value] : r.headers) {
+    if (name.size() != 12 || !std::equal(name.begin(), name.end(), "content-type",
+                                         [](char a, char b) { return (a | 0x20) == b; }))
+      continue;
+    if (value != kJsonContentType) return r;
+    value = std::string(kCborContentType);
+    r.body = JsonToCbor(r.body);
+    return r;
+  }
   return r;
 }
 

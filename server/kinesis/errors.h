@@ -1,10 +1,12 @@
-// The AWS JSON 1.1 error and success response shapes.
+// The AWS JSON 1.1 error and success response shapes, and their CBOR
+// (application/x-amz-cbor-1.1) form.
 #pragma once
 
 #include <string>
 #include <string_view>
 
 #include "server/http/http_message.h"
+#include "server/kinesis/wire_format.h"
 #include "tidelog/status.h"
 
 namespace tidelog::server::kinesis {
@@ -27,6 +29,16 @@ HttpResponse SerializationErrorResponse(std::string_view message);
 // message naming the request id; the engine's own text goes only to the
 // broker's log (HttpResponse::internal_detail).
 HttpResponse StatusResponse(const Status& status);
+
+// 200 with a body already in CBOR.
+HttpResponse CborResponse(std::string body);
+
+// `r` as a response to a request in `format`: for kCbor, a response whose
+// Content-Type is JSON gets its body transcoded (JsonToCbor; errors keep
+// their status, x-amzn-ErrorType, `__type` and message key) and the CBOR
+// Content-Type. Anything else (event streams, CBOR bodies, the XML and
+// bodyless protocol errors) is left as it is.
+HttpResponse InWireFormat(HttpResponse r, WireFormat format);
 
 // The JSON error body alone; an empty message is left out, as AWS does for
 // protocol errors such as UnknownOperationException.

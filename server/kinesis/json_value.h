@@ -1,5 +1,6 @@
-// JsonValue: a parsed JSON request body as a small owned tree. Object members
-// keep their arrival order, which validation messages depend on.
+// JsonValue: a parsed JSON (or CBOR, see cbor_reader.h) request body as a
+// small owned tree. Object members keep their arrival order, which validation
+// messages depend on.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,13 @@ class JsonValue {
   bool integral = false;
   int64_t integer = 0;
   std::string string;
+  // CBOR only. `bytes`: the string came from a byte string, so a Blob takes
+  // it as is (no base64). `exact_millis`: the number came from a tag 1
+  // timestamp in epoch milliseconds and `millis` holds it exactly (`number`
+  // then holds the same instant in seconds, as JSON would spell it).
+  bool bytes = false;
+  bool exact_millis = false;
+  int64_t millis = 0;
   std::vector<JsonValue> array;
   std::vector<JsonMember> object;
 

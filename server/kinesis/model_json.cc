@@ -81,6 +81,14 @@ void WriteStringList(const std::vector<std::string>& items, JsonWriter* w) {
   w->EndArray();
 }
 
+void WriteWarmThroughput(const WarmThroughput& warm, JsonWriter* w) {
+  w->Key("WarmThroughput");
+  w->StartObject();
+  w->IntField("TargetMiBps", warm.target_mibps);
+  w->IntField("CurrentMiBps", warm.current_mibps);
+  w->EndObject();
+}
+
 void WriteStreamCommon(const StreamInfo& info, JsonWriter* w) {
   w->Field("StreamName", info.stream_name);
   w->Field("StreamARN", info.stream_arn);

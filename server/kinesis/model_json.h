@@ -21,6 +21,8 @@ void WriteConsumer(const ConsumerInfo& consumer, bool with_stream_arn, JsonWrite
 // into the currently open object.
 void WriteStreamCommon(const StreamInfo& info, JsonWriter* w);
 void WriteStreamModeDetails(StreamMode mode, JsonWriter* w);
+// "WarmThroughput": {"TargetMiBps": .., "CurrentMiBps": ..}
+void WriteWarmThroughput(const WarmThroughput& warm, JsonWriter* w);
 void WriteStringList(const std::vector<std::string>& items, JsonWriter* w);
 
 }  // namespace tidelog::server::kinesis

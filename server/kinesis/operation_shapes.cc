@@ -71,7 +71,7 @@ class Model {
     const Shape* partition_key = Add(Str(1, 256));
     Shape data_shape = Of(ShapeType::kBlob);
     data_shape.min_length = 0;
-    data_shape.max_length = 1048576;
+    data_shape.max_length = 10485760;
     const Shape* data = Add(data_shape);
     const Shape* tag_key = Add(Str(1, 128));
     const Shape* tag_value = Add(Str(0, 256));

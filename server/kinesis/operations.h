@@ -71,6 +71,8 @@ HttpResponse StartStreamEncryption(Engine& e, const JsonValue& body);
 HttpResponse StopStreamEncryption(Engine& e, const JsonValue& body);
 HttpResponse EnableEnhancedMonitoring(Engine& e, const JsonValue& body);
 HttpResponse DisableEnhancedMonitoring(Engine& e, const JsonValue& body);
+HttpResponse UpdateMaxRecordSize(Engine& e, const JsonValue& body);
+HttpResponse UpdateStreamWarmThroughput(Engine& e, const JsonValue& body);
 
 // shard_operations.cc
 HttpResponse SplitShard(Engine& e, const JsonValue& body);
@@ -108,5 +110,9 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post);
 void PutRecords(Engine& e, JsonValue body, Responder done, const Post& post);
 HttpResponse GetShardIterator(Engine& e, const JsonValue& body);
 HttpResponse GetRecords(Engine& e, const JsonValue& body);
+
+// subscribe_operations.cc
+void SubscribeToShard(Engine& e, JsonValue body, WireFormat format, Responder done,
+                      const Post& post);
 
 }  // namespace tidelog::server::kinesis

@@ -20,20 +20,33 @@
 #include <string_view>
 #include <vector>
 
+#include "server/kinesis/wire_format.h"
 #include "tidelog/types.h"
 
 namespace tidelog::server::kinesis {
 
 struct FastPut {
-  std::string body;                     // the request body; views point into it
-  std::string data;                     // decoded Data of every record, back to back
-  std::string_view stream;              // StreamName, in `body`
-  std::vector<PutRecordEntry> entries;  // views into `body` and `data`
+  std::string body;  // the request body; views point into it
+  // JSON: the decoded Data of every record, back to back. CBOR: empty (Data
+  // byte strings are views into `body`).
+  std::string data;
+  std::string_view stream;                // StreamName, in `body`
+  std::vector<PutRecordEntry> entries;    // views into `body` and `data`
+  WireFormat format = WireFormat::kJson;  // of the request, and so of the response
 };
 
 // `batch`: PutRecords (Records list) rather than PutRecord. On success the
 // body has been moved into out->body. On failure *body is left as it was
 // (its capacity may have grown by the simdjson padding).
 bool ParsePutFast(bool batch, std::string* body, FastPut* out);
+
+// The same for a CBOR body (cbor_put_fast_path.cc), with the same contract:
+// it accepts only the clean shape the Java SDK sends (definite or indefinite
+// maps and Records array; definite text keys and strings; Data a definite
+// byte string; no tags, nulls or numbers; known members once each, every
+// model constraint met), and the general path (ParseCbor + CheckTypes +
+// CheckConstraints) would build the same entries from anything it accepts.
+// Sets out->format to kCbor.
+bool ParsePutFastCbor(bool batch, std::string* body, FastPut* out);
 
 }  // namespace tidelog::server::kinesis

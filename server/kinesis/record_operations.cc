@@ -11,13 +11,13 @@
 #include "server/kinesis/model_json.h"
 #include "server/kinesis/operations.h"
 #include "server/kinesis/put_fast_path.h"
+#include "server/kinesis/record_bodies.h"
 #include "server/kinesis/request_fields.h"
 #include "tidelog/base64.h"
 
 namespace tidelog::server::kinesis {
 namespace {
 
-constexpr size_t kMaxPutRecordsBytes = 5 << 20;  // data + partition keys
 constexpr int32_t kMaxGetRecordsLimit = 10000;
 
 // A put request whose entries point into `body`; the body never moves after
@@ -25,6 +25,7 @@ constexpr int32_t kMaxGetRecordsLimit = 10000;
 struct PutCall {
   JsonValue body;
   std::vector<PutRecordEntry> entries;
+  bool single = false;  // PutRecord (one entry), not PutRecords
 };
 
 // Builds the engine entry for one PutRecord(s) member; fails on an
@@ -45,8 +46,10 @@ Status MakeEntry(const JsonValue& record, PutRecordEntry* entry) {
   return Status::OK();
 }
 
+}  // namespace
+
 // {"ShardId":"shardId-000000000001","SequenceNumber":"4959..."}
-std::string PutRecordBody(const PutRecordResult& r) {
+std::string PutRecordJsonBody(const PutRecordResult& r) {
   std::string out;
   out.reserve(96);
   out.append(R"({"ShardId":")");
@@ -58,7 +61,7 @@ std::string PutRecordBody(const PutRecordResult& r) {
 }
 
 // Written straight into one presized string (the same bytes JsonWriter made).
-std::string PutRecordsBody(const std::vector<PutRecordResult>& results) {
+std::string PutRecordsJsonBody(const std::vector<PutRecordResult>& results) {
   int64_t failed = 0;
   for (const PutRecordResult& r : results) failed += r.status.ok() ? 0 : 1;
   std::string out;
@@ -89,15 +92,20 @@ std::string PutRecordsBody(const std::vector<PutRecordResult>& results) {
   return out;
 }
 
+namespace {
+
 // Starts the append of `call` and answers with `respond(results)`. Resolves a
 // StreamARN (or reports a missing stream) on the pool first.
 void StartPut(Engine& e, std::shared_ptr<PutCall> call, Responder done, const Post& post,
               std::function<HttpResponse(std::vector<PutRecordResult>)> respond) {
   auto append = [&e, call, done, respond](std::string_view stream) {
-    e.PutRecordsAsync(stream, call->entries,
-                      [call, done, respond](Status s, std::vector<PutRecordResult> results) {
-                        done(s.ok() ? respond(std::move(results)) : StatusResponse(s));
-                      });
+    Engine::PutCallback answer = [call, done, respond](Status s,
+                                                       std::vector<PutRecordResult> results) {
+      done(s.ok() ? respond(std::move(results)) : StatusResponse(s));
+    };
+    // PutRecord's own engine call words its errors as PutRecord (`data`).
+    if (call->single) return e.PutRecordAsync(stream, call->entries[0], std::move(answer));
+    e.PutRecordsAsync(stream, call->entries, std::move(answer));
   };
   if (!HasField(call->body, "StreamARN") && HasField(call->body, "StreamName")) {
     append(StringField(call->body, "StreamName"));
@@ -118,22 +126,20 @@ void PutRecords(Engine& e, JsonValue body, Responder done, const Post& post) {
   call->body = std::move(body);
   const JsonValue* records = call->body.Find("Records");
   call->entries.resize(records->array.size());
-  size_t total = 0;
   for (size_t i = 0; i < records->array.size(); ++i) {
     Status s = MakeEntry(records->array[i], &call->entries[i]);
     if (!s.ok()) return done(StatusResponse(s));
-    total += call->entries[i].data.size() + call->entries[i].partition_key.size();
   }
-  if (total > kMaxPutRecordsBytes)
-    return done(ErrorResponse("InvalidArgumentException", "Records size exceeds 5 MB limit"));
+  // The engine checks the record and request size limits (per stream).
   StartPut(e, call, std::move(done), post, [](std::vector<PutRecordResult> results) {
-    return JsonResponse(PutRecordsBody(results));
+    return JsonResponse(PutRecordsJsonBody(results));
   });
 }
 
 void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
   auto call = std::make_shared<PutCall>();
   call->body = std::move(body);
+  call->single = true;
   call->entries.resize(1);
   Status s = MakeEntry(call->body, &call->entries[0]);
   if (!s.ok()) return done(StatusResponse(s));
@@ -157,7 +163,7 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
       PutRecordResult result;
       s = e.PutRecord(stream, call->entries[0], after, &result);
       if (s.ok()) s = result.status;
-      done(s.ok() ? JsonResponse(PutRecordBody(result)) : StatusResponse(s));
+      done(s.ok() ? JsonResponse(PutRecordJsonBody(result)) : StatusResponse(s));
     });
     return;
   }
@@ -166,26 +172,30 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
       return StatusResponse(Status::Internal("The engine answered a put of one record with " +
                                              std::to_string(results.size()) + " results."));
     if (!results[0].status.ok()) return StatusResponse(results[0].status);
-    return JsonResponse(PutRecordBody(results[0]));
+    return JsonResponse(PutRecordJsonBody(results[0]));
   });
 }
 
 void PutFast(Engine& e, std::shared_ptr<FastPut> call, bool batch, Responder done) {
   const std::string_view stream = call->stream;
   const std::span<const PutRecordEntry> entries = call->entries;
-  e.PutRecordsAsync(stream, entries,
-                    [call = std::move(call), batch, done = std::move(done)](
-                        Status s, std::vector<PutRecordResult> results) mutable {
-                      call.reset();  // the engine has copied what it keeps
-                      if (!s.ok()) return done(StatusResponse(s));
-                      if (batch) return done(JsonResponse(PutRecordsBody(results)));
-                      if (results.size() != 1)
-                        return done(StatusResponse(
-                            Status::Internal("The engine answered a put of one record with " +
-                                             std::to_string(results.size()) + " results.")));
-                      if (!results[0].status.ok()) return done(StatusResponse(results[0].status));
-                      done(JsonResponse(PutRecordBody(results[0])));
-                    });
+  const WireFormat format = call->format;
+  // Errors are JSON here; the service's responder puts them in `format`.
+  Engine::PutCallback answer = [call, batch, format, done = std::move(done)](
+                                   Status s, std::vector<PutRecordResult> results) mutable {
+    call.reset();  // the engine has copied what it keeps
+    if (!s.ok()) return done(StatusResponse(s));
+    if (batch) return done(PutRecordsResponse(results, format));
+    if (results.size() != 1)
+      return done(StatusResponse(Status::Internal("The engine answered a put of one record with " +
+                                                  std::to_string(results.size()) + " results.")));
+    if (!results[0].status.ok()) return done(StatusResponse(results[0].status));
+    done(PutRecordResponse(results[0], format));
+  };
+  // `answer` holds the last reference to `call` once the engine has copied
+  // the entries, so the views stay valid for the duration of the call.
+  if (batch) return e.PutRecordsAsync(stream, entries, std::move(answer));
+  e.PutRecordAsync(stream, entries[0], std::move(answer));
 }
 
 HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
@@ -220,12 +230,7 @@ HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
 
 // Written straight into one presized string: the same bytes as JsonWriter +
 // WriteRecord, without per-record temporaries.
-HttpResponse GetRecords(Engine& e, const JsonValue& body) {
-  GetRecordsResult result;
-  Status s =
-      e.GetRecords(StringField(body, "ShardIterator"),
-                   LimitField(body, "Limit", kMaxGetRecordsLimit, kMaxGetRecordsLimit), &result);
-  if (!s.ok()) return StatusResponse(s);
+std::string GetRecordsJsonBody(const GetRecordsResult& result) {
   size_t size = 96 + result.next_shard_iterator.size();
   for (const Record& r : result.records)
     size += 112 + Base64EncodedLength(r.data.size()) + r.partition_key.size();
@@ -261,7 +266,21 @@ HttpResponse GetRecords(Engine& e, const JsonValue& body) {
     out.append(R"(,"ChildShards":)").append(w.str());
   }
   out.push_back('}');
-  return JsonResponse(std::move(out));
+  return out;
+}
+
+HttpResponse GetRecordsIn(WireFormat format, Engine& e, const JsonValue& body) {
+  GetRecordsResult result;
+  Status s =
+      e.GetRecords(StringField(body, "ShardIterator"),
+                   LimitField(body, "Limit", kMaxGetRecordsLimit, kMaxGetRecordsLimit), &result);
+  if (!s.ok()) return StatusResponse(s);
+  if (format == WireFormat::kCbor) return CborResponse(GetRecordsCborBody(result));
+  return JsonResponse(GetRecordsJsonBody(result));
+}
+
+HttpResponse GetRecords(Engine& e, const JsonValue& body) {
+  return GetRecordsIn(WireFormat::kJson, e, body);
 }
 
 }  // namespace tidelog::server::kinesis

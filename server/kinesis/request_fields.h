@@ -70,10 +70,12 @@ inline bool BoolField(const JsonValue& obj, std::string_view name) {
   return v && v->boolean;
 }
 
-// A Timestamp member (epoch seconds, possibly fractional) in milliseconds.
+// A Timestamp member in milliseconds: exact for a CBOR tag 1 timestamp
+// (epoch milliseconds), else from epoch seconds, possibly fractional.
 inline std::optional<int64_t> TimestampMillisField(const JsonValue& obj, std::string_view name) {
   const JsonValue* v = obj.Find(name);
   if (!v) return std::nullopt;
+  if (v->exact_millis) return v->millis;
   return SecondsToMillis(v->number);
 }
 

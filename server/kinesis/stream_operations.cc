@@ -39,14 +39,8 @@ HttpResponse CreateStream(Engine& e, const JsonValue& body) {
   if (const JsonValue* details = body.Find("StreamModeDetails"))
     ParseStreamMode(StringField(*details, "StreamMode"), &req.mode);
   req.tags = TagMapField(body, "Tags");
-  if (auto kib = IntField(body, "MaxRecordSizeInKiB"); kib && *kib != 1024) {
-    return ErrorResponse("InvalidArgumentException",
-                         "MaxRecordSizeInKiB other than 1024 is not supported by this broker.");
-  }
-  if (HasField(body, "WarmThroughputMiBps")) {
-    return ErrorResponse("InvalidArgumentException",
-                         "WarmThroughputMiBps is not supported by this broker.");
-  }
+  req.max_record_size_kib = Int32Field(body, "MaxRecordSizeInKiB").value_or(1024);
+  req.warm_throughput_mibps = Int32Field(body, "WarmThroughputMiBps");
   return EmptyOrError(e.CreateStream(req));
 }
 
@@ -104,8 +98,10 @@ HttpResponse DescribeStreamSummary(Engine& e, const JsonValue& body) {
   w.Key("StreamDescriptionSummary");
   w.StartObject();
   WriteStreamCommon(info, &w);
+  w.Field("StreamId", info.stream_id);
   w.IntField("OpenShardCount", info.open_shard_count);
   w.IntField("ConsumerCount", info.consumer_count);
+  if (info.warm_throughput) WriteWarmThroughput(*info.warm_throughput, &w);
   w.IntField("MaxRecordSizeInKiB", info.max_record_size_kib);
   w.EndObject();
   w.EndObject();
@@ -171,7 +167,8 @@ HttpResponse ListStreams(Engine& e, const JsonValue& body) {
 }
 
 HttpResponse ListShards(Engine& e, const JsonValue& body) {
-  bool has_stream = HasField(body, "StreamName") || HasField(body, "StreamARN");
+  bool has_stream =
+      HasField(body, "StreamName") || HasField(body, "StreamARN") || HasField(body, "StreamId");
   std::string stream;
   std::string start(StringField(body, "ExclusiveStartShardId"));
   ShardFilter filter;

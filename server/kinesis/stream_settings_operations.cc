@@ -61,17 +61,37 @@ HttpResponse DecreaseStreamRetentionPeriod(Engine& e, const JsonValue& body) {
 }
 
 HttpResponse UpdateStreamMode(Engine& e, const JsonValue& body) {
-  if (HasField(body, "WarmThroughputMiBps")) {
-    return ErrorResponse("InvalidArgumentException",
-                         "WarmThroughputMiBps is not supported by this broker.");
-  }
   std::string stream;
   StreamMode mode = StreamMode::kProvisioned;
   if (const JsonValue* details = body.Find("StreamModeDetails"))
     ParseStreamMode(StringField(*details, "StreamMode"), &mode);
   Status s = ResolveStreamOf(e, body, &stream);
-  if (s.ok()) s = e.UpdateStreamMode(stream, mode);
+  if (s.ok()) s = e.UpdateStreamMode(stream, mode, Int32Field(body, "WarmThroughputMiBps"));
   return EmptyOrError(s);
+}
+
+HttpResponse UpdateMaxRecordSize(Engine& e, const JsonValue& body) {
+  std::string stream;
+  Status s = ResolveStreamOf(e, body, &stream);
+  if (s.ok()) s = e.UpdateMaxRecordSize(stream, Int32Field(body, "MaxRecordSizeInKiB").value_or(0));
+  return EmptyOrError(s);
+}
+
+HttpResponse UpdateStreamWarmThroughput(Engine& e, const JsonValue& body) {
+  std::string stream;
+  WarmThroughput warm;
+  Status s = ResolveStreamOf(e, body, &stream);
+  if (s.ok())
+    s = e.UpdateStreamWarmThroughput(stream, Int32Field(body, "WarmThroughputMiBps").value_or(0),
+                                     &warm);
+  if (!s.ok()) return StatusResponse(s);
+  JsonWriter w;
+  w.StartObject();
+  w.Field("StreamARN", e.StreamArn(stream));
+  w.Field("StreamName", stream);
+  WriteWarmThroughput(warm, &w);
+  w.EndObject();
+  return JsonResponse(w.Release());
 }
 
 HttpResponse StartStreamEncryption(Engine& e, const JsonValue& body) {

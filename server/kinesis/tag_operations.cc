@@ -1,29 +1,17 @@
 // Tags: the stream-addressed AddTagsToStream / RemoveTagsFromStream /
 // ListTagsForStream and the ARN-addressed TagResource / UntagResource /
-// ListTagsForResource. The engine keeps tags on streams only, so consumer
-// ARNs get an InvalidArgumentException.
+// ListTagsForResource, on stream and consumer ARNs.
 #include <algorithm>
 
 #include "server/kinesis/errors.h"
 #include "server/kinesis/json_writer.h"
 #include "server/kinesis/operations.h"
 #include "server/kinesis/request_fields.h"
-#include "server/kinesis/shape.h"
 
 namespace tidelog::server::kinesis {
 namespace {
 
 constexpr int32_t kListTagsMaxLimit = 50;
-
-// The stream a ResourceARN names, or the error to answer.
-Status ResolveResource(Engine& e, const JsonValue& body, std::string* stream) {
-  std::string_view arn = StringField(body, "ResourceARN");
-  if (MatchesPattern(Pattern::kConsumerArn, arn)) {
-    return Status::InvalidArgument("Tags on consumers are not supported by this broker: " +
-                                   std::string(arn));
-  }
-  return e.ResolveStream("", arn, stream);
-}
 
 void WriteTags(const std::vector<Tag>& tags, size_t begin, size_t end, JsonWriter* w) {
   w->Key("Tags");
@@ -77,24 +65,17 @@ HttpResponse ListTagsForStream(Engine& e, const JsonValue& body) {
 }
 
 HttpResponse TagResource(Engine& e, const JsonValue& body) {
-  std::string stream;
-  Status s = ResolveResource(e, body, &stream);
-  if (s.ok()) s = e.AddTags(stream, TagMapField(body, "Tags"));
-  return EmptyOrError(s);
+  return EmptyOrError(e.TagResource(StringField(body, "ResourceARN"), TagMapField(body, "Tags")));
 }
 
 HttpResponse UntagResource(Engine& e, const JsonValue& body) {
-  std::string stream;
-  Status s = ResolveResource(e, body, &stream);
-  if (s.ok()) s = e.RemoveTags(stream, StringListField(body, "TagKeys"));
-  return EmptyOrError(s);
+  return EmptyOrError(
+      e.UntagResource(StringField(body, "ResourceARN"), StringListField(body, "TagKeys")));
 }
 
 HttpResponse ListTagsForResource(Engine& e, const JsonValue& body) {
-  std::string stream;
   std::vector<Tag> tags;
-  Status s = ResolveResource(e, body, &stream);
-  if (s.ok()) s = e.ListTags(stream, &tags);
+  Status s = e.ListTagsForResource(StringField(body, "ResourceARN"), &tags);
   if (!s.ok()) return StatusResponse(s);
   JsonWriter w;
   w.StartObject();

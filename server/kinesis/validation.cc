@@ -16,6 +16,7 @@ namespace {
 constexpr size_t kMaxValidationErrors = 10;
 
 std::string_view ScalarJavaClass(const JsonValue& v) {
+  if (v.bytes) return "class java.nio.HeapByteBuffer";  // a CBOR byte string
   return v.type == JsonValue::Type::kBool ? "class java.lang.Boolean"
          : v.type == JsonValue::Type::kString
              ? "class java.lang.String"
@@ -30,6 +31,7 @@ std::string_view ContainerError(const JsonValue& v) {
 std::optional<std::string> CheckValue(const Shape& shape, JsonValue* v);
 
 std::optional<std::string> CheckBlob(JsonValue* v) {
+  if (v->bytes) return std::nullopt;  // a CBOR byte string holds the bytes themselves
   const std::string& s = v->string;
   auto fail = [&](std::string_view why) {
     return "'" + s + "' can not be converted to a Blob: " + std::string(why);
@@ -95,7 +97,7 @@ std::optional<std::string> CheckValue(const Shape& shape, JsonValue* v) {
   if (v->is_null()) return std::nullopt;
   switch (shape.type) {
     case ShapeType::kString:
-      if (v->type == T::kBool || v->type == T::kNumber)
+      if (v->type == T::kBool || v->type == T::kNumber || v->bytes)
         return std::string(ScalarJavaClass(*v)) + " can not be converted to an String";
       if (v->type != T::kString) return std::string(ContainerError(*v));
       return std::nullopt;
@@ -105,7 +107,7 @@ std::optional<std::string> CheckValue(const Shape& shape, JsonValue* v) {
       return CheckNumber(shape, "Long", v);
     case ShapeType::kBoolean:
       if (v->type == T::kBool) return std::nullopt;
-      if (v->type == T::kNumber)
+      if (v->type == T::kNumber || v->bytes)
         return std::string(ScalarJavaClass(*v)) + " can not be converted to an Boolean";
       if (v->type == T::kString) {
         std::string upper = v->string;

@@ -77,6 +77,22 @@ class AuthTest(TidelogdTestCase):
         self.assertEqual(body["message"], "Missing Authentication Token")
         self.assertEqual(hdrs.get("x-amzn-ErrorType"), "MissingAuthenticationTokenException")
 
+    def test_checks_before_authentication(self):
+        # AWS's order: an unknown operation, then a small body that does not
+        # parse, are reported before the missing signature.
+        status, _, body = self.raw("NoSuchOperation", {})
+        self.assertEqual((status, body["__type"]), (400, "UnknownOperationException"))
+        status, _, body = self.raw("ListStreams", b"{not json")
+        self.assertEqual((status, body["__type"]), (400, "SerializationException"))
+        status, _, body = self.raw("ListStreams", b"")
+        self.assertEqual((status, body["__type"]), (400, "SerializationException"))
+        # A body that parses, or a large one (never buffered unauthenticated),
+        # gets the authentication error.
+        status, _, body = self.raw("ListStreams", b"{}")
+        self.assertEqual(body["__type"], "MissingAuthenticationTokenException")
+        status, _, body = self.raw("ListStreams", b"{" + b" " * (70 << 10))
+        self.assertEqual(body["__type"], "MissingAuthenticationTokenException")
+
     def test_signature_for_another_region(self):
         other = self.boto(region="eu-west-1", aws_access_key_id="AKID",
                           aws_secret_access_key="SECRET")

@@ -2,7 +2,8 @@
 open shards is a LimitExceededException with AWS's text, and a ShardId is
 resolved as AWS resolves it (any "<prefix>-<number>", leading zeros or none)
 in GetShardIterator, SplitShard, MergeShards and ListShards, with answers
-naming the shard canonically."""
+naming the shard canonically. Responses carry x-amz-id-2, and browsers get
+CORS (preflight and Access-Control-* headers) as kinesalite answers them."""
 
 from tidelogd_fixture import TidelogdTestCase, main
 
@@ -66,6 +67,83 @@ class FidelityTest(TidelogdTestCase):
         self.assertEqual(merged["ParentShardId"], "shardId-000000000002")
         self.assertEqual(merged["AdjacentParentShardId"], "shardId-000000000003")
         self.assertEqual(shards["shardId-000000000002"]["ParentShardId"], "shardId-000000000000")
+
+
+    def test_extended_request_id(self):
+        ids = []
+        for body in ({}, {"Limit": 0}):  # a success and an error
+            status, headers, _ = self.raw("ListStreams", body)
+            ids.append(headers.get("x-amz-id-2"))
+            self.assertRegex(ids[-1] or "", r"^[A-Za-z0-9+/]{96}$", headers)
+            self.assertTrue(headers.get("x-amzn-RequestId"))
+        self.assertNotEqual(ids[0], ids[1])
+
+    def test_cors(self):
+        status, headers, body = self.raw(
+            "ListStreams", b"", method="OPTIONS",
+            headers={"Origin": "http://localhost:3000",
+                     "Access-Control-Request-Method": "POST",
+                     "Access-Control-Request-Headers": "content-type,x-amz-target,authorization"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual(headers.get("Access-Control-Allow-Origin"), "*")
+        self.assertEqual(headers.get("Access-Control-Allow-Methods"), "POST")
+        self.assertEqual(headers.get("Access-Control-Allow-Headers"),
+                         "content-type,x-amz-target,authorization")
+        self.assertEqual(headers.get("Access-Control-Max-Age"), "172800")
+        self.assertFalse(body)
+        # An OPTIONS without Origin is no preflight: AWS's answer to a method
+        # other than POST.
+        status, headers, _ = self.raw("ListStreams", b"", method="OPTIONS")
+        self.assertEqual(status, 403)
+        self.assertIsNone(headers.get("Access-Control-Allow-Origin"))
+        # Requests from a page get the origin and the headers it may read.
+        for body in ({}, {"Limit": 0}):
+            status, headers, _ = self.raw("ListStreams", body,
+                                          headers={"Origin": "http://localhost:3000"})
+            self.assertEqual(headers.get("Access-Control-Allow-Origin"), "*")
+            exposed = headers.get("Access-Control-Expose-Headers") or ""
+            for name in ("x-amzn-RequestId", "x-amzn-ErrorType", "x-amz-id-2", "Date"):
+                self.assertIn(name, exposed.split(","))
+
+
+class StreamTransitionTest(TidelogdTestCase):
+    """tidelogd with AWS's stream states: CREATING, UPDATING and DELETING last
+    --stream-transition-ms each (the test polls for them, bounded)."""
+
+    EXTRA_ARGS = ("--stream-transition-ms", "400")
+
+    def status(self, name):
+        return self.kinesis.describe_stream_summary(
+            StreamName=name)["StreamDescriptionSummary"]["StreamStatus"]
+
+    def test_creating_updating_deleting(self):
+        k = self.kinesis
+        k.create_stream(StreamName="tr", ShardCount=2)
+        self.assertEqual(self.status("tr"), "CREATING")
+        self.assertAwsError("ResourceNotFoundException", k.put_record, StreamName="tr",
+                            PartitionKey="k", Data=b"v",
+                            message="Stream tr under account %s not found." % self.account())
+        self.wait_active("tr")
+        k.put_record(StreamName="tr", PartitionKey="k", Data=b"v")
+        k.merge_shards(StreamName="tr", ShardToMerge="shardId-000000000000",
+                       AdjacentShardToMerge="shardId-000000000001")
+        self.assertEqual(self.status("tr"), "UPDATING")
+        k.put_record(StreamName="tr", PartitionKey="k", Data=b"v")
+        self.assertAwsError("ResourceInUseException", k.update_shard_count, StreamName="tr",
+                            TargetShardCount=2, ScalingType="UNIFORM_SCALING",
+                            message="Stream tr under account %s not ACTIVE, instead in state "
+                                    "UPDATING" % self.account())
+        self.wait_active("tr")
+        k.delete_stream(StreamName="tr")
+        self.assertEqual(self.status("tr"), "DELETING")
+        names = k.list_streams()["StreamNames"]
+        self.assertIn("tr", names)
+        self.assertAwsError("ResourceInUseException", k.create_stream, StreamName="tr",
+                            ShardCount=1)
+        waiter = k.get_waiter("stream_not_exists")
+        waiter.wait(StreamName="tr", WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+        k.create_stream(StreamName="tr", ShardCount=1)
+        self.wait_active("tr")
 
 
 if __name__ == "__main__":

@@ -105,12 +105,12 @@ class PutRecordsTest(TidelogdTestCase):
                                     "[pos=0 lim=1048577 cap=1048577]' at 'records.2.member.data' "
                                     "failed to satisfy constraint: Member must have length less "
                                     "than or equal to 1048576")
-        # Just over 5 MiB of data and keys, in a body (base64) under 7 MiB.
-        over = [{"PartitionKey": "k", "Data": b"b" * (1024 * 1024 - 10)} for _ in range(5)]
+        # Just over 10 MiB of data and keys, in a body (base64) under 16 MiB.
+        over = [{"PartitionKey": "k", "Data": b"b" * (1024 * 1024 - 10)} for _ in range(10)]
         over.append({"PartitionKey": "k", "Data": b"c" * 100})
         self.assertAwsError("InvalidArgumentException", self.kinesis.put_records,
                             StreamName="puts", Records=over,
-                            message="Records size exceeds 5 MB limit")
+                            message="Records size exceeds 10 MB limit")
         self.assertRawError("PutRecord", {"StreamName": "puts", "PartitionKey": "k",
                                           "Data": "", "ExplicitHashKey": str(2 ** 128)},
                             "InvalidArgumentException",

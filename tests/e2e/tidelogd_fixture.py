@@ -109,6 +109,9 @@ class Tidelogd:
         assert TIDELOGD, "run with --tidelogd PATH"
         cmd = [TIDELOGD, "--listen", "127.0.0.1:0", "--data-dir", self.data_dir,
                "--durability", "sync", "--quotas", self.quotas] + self.extra_args
+        # Streams are ACTIVE at once unless a test asks for AWS's transitions.
+        if "--stream-transition-ms" not in self.extra_args:
+            cmd += ["--stream-transition-ms", "0"]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE)
         deadline = time.monotonic() + START_TIMEOUT_S

@@ -102,7 +102,9 @@ TEST_F(HostileFieldsTest, OtherIntegerMembersClampBeforeTheirChecks) {
                          "10240"));
   ExpectError("CreateStream",
               R"({"StreamName":"x","ShardCount":1,"WarmThroughputMiBps":)" + big + "}",
-              "InvalidArgumentException", "WarmThroughputMiBps is not supported by this broker.");
+              "InvalidArgumentException",
+              "Warm throughput is not supported for stream x under account 000000000000 because "
+              "it is not in ON_DEMAND mode.");
   ExpectError(
       "UpdateShardCount",
       R"({"StreamName":"present","ScalingType":"UNIFORM_SCALING","TargetShardCount":)" + big + "}",

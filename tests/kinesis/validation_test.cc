@@ -136,14 +136,16 @@ TEST(ValidationTest, RecordsPathsAndLimits) {
 }
 
 TEST(ValidationTest, BlobLengthIsDecodedBytes) {
-  std::string big((1048577 + 2) / 3 * 4, 'A');  // decodes to 1048578 bytes (no padding)
+  // The model's bound is 10 MiB (a stream's MaxRecordSizeInKiB, checked by
+  // the engine, may be lower).
+  std::string big((10485761 + 2) / 3 * 4, 'A');  // decodes to 10485762 bytes (no padding)
   std::string msg =
       Check("PutRecord", R"({"StreamName":"s","PartitionKey":"k","Data":")" + big + "\"}");
   EXPECT_EQ(msg,
             "Validation: 1 validation error detected: Value "
-            "'java.nio.HeapByteBuffer[pos=0 lim=1048578 cap=1048578]' at 'data' failed to "
-            "satisfy constraint: Member must have length less than or equal to 1048576");
-  std::string ok(1048576 / 3 * 4, 'A');  // 1048575 bytes
+            "'java.nio.HeapByteBuffer[pos=0 lim=10485762 cap=10485762]' at 'data' failed to "
+            "satisfy constraint: Member must have length less than or equal to 10485760");
+  std::string ok(10485760 / 3 * 4, 'A');  // 10485758 bytes
   EXPECT_EQ(Check("PutRecord", R"({"StreamName":"s","PartitionKey":"k","Data":")" + ok + "\"}"),
             "");
 }

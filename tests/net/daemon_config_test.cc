@@ -49,7 +49,7 @@ TEST_F(DaemonConfigTest, Defaults) {
   EXPECT_EQ(c.region, "us-east-1");
   EXPECT_EQ(c.account_id, "000000000000");
   EXPECT_EQ(c.retention_check_interval_s, 60);
-  EXPECT_EQ(c.max_body_bytes, size_t{8} << 20);
+  EXPECT_EQ(c.max_body_bytes, size_t{16} << 20);
   EXPECT_EQ(c.min_free_bytes, uint64_t{64} << 20);
   EXPECT_EQ(c.max_connections, 4096u);
   EXPECT_EQ(c.max_inflight_body_bytes, size_t{32} << 20);

@@ -21,6 +21,28 @@
 
 namespace tidelog {
 
+// ---- Enhanced fan-out push (SubscribeToShard) -------------------------------
+// A subscription of a consumer to one shard (Engine::SubscribeToShard).
+// Ownership: the caller holds it by shared_ptr; the engine holds it too while
+// it is active (to wake it), and lets go of it, and of the wake callback, the
+// moment it ends. Thread-safe; ReadEvent calls are serialised internally.
+class ShardSubscription {
+ public:
+  virtual ~ShardSubscription() = default;
+  // Reads what is durable past the subscription's position, at most
+  // `max_records` records and about `max_bytes` (one record over is allowed
+  // when it is the first), handing each to `visit` (views valid during the
+  // call; `visit` must not call into the engine), and advances the position.
+  // Returns non-OK only when reading failed; the subscription has then ended
+  // (kFailed). See SubscriptionEvent for the outputs.
+  virtual Status ReadEvent(int32_t max_records, size_t max_bytes,
+                           const std::function<void(const RecordView&)>& visit,
+                           SubscriptionEvent* event) = 0;
+  // Ends the subscription (the client went away). Idempotent; the engine
+  // drops its references, and the wake callback, before it returns.
+  virtual void Close() = 0;
+};
+
 class Engine {
  public:
   // Opens (creating if missing) the store in options.data_dir and recovers
@@ -42,6 +64,10 @@ class Engine {
                             std::vector<ShardInfo>* shards) = 0;
   // Picks the stream named by `name` and/or `arn` (at least one non-empty;
   // when both, they must agree) and returns its name.
+  // As above, also by StreamId (`stream_id`; any of the three may be empty,
+  // at least one must not be; those given must name the same stream).
+  virtual Status ResolveStream(std::string_view name, std::string_view arn,
+                               std::string_view stream_id, std::string* stream_name) = 0;
   virtual Status ResolveStream(std::string_view name, std::string_view arn,
                                std::string* stream_name) = 0;
   virtual std::string StreamArn(std::string_view stream_name) const = 0;
@@ -49,6 +75,15 @@ class Engine {
   virtual Status IncreaseRetentionPeriod(std::string_view stream, int32_t hours) = 0;
   virtual Status DecreaseRetentionPeriod(std::string_view stream, int32_t hours) = 0;
   virtual Status UpdateStreamMode(std::string_view stream, StreamMode mode) = 0;
+  // Switching to ON_DEMAND with a warm throughput (WarmThroughputMiBps).
+  virtual Status UpdateStreamMode(std::string_view stream, StreamMode mode,
+                                  std::optional<int32_t> warm_throughput_mibps) = 0;
+  // The largest record the stream takes and returns, 1024..10240 KiB.
+  virtual Status UpdateMaxRecordSize(std::string_view stream, int32_t max_record_size_kib) = 0;
+  // An on-demand stream's warm throughput, in an account with the minimum
+  // throughput billing commitment enabled. Outputs the stream's setting.
+  virtual Status UpdateStreamWarmThroughput(std::string_view stream, int32_t mibps,
+                                            WarmThroughput* warm) = 0;
   virtual Status StartStreamEncryption(std::string_view stream, EncryptionType type,
                                        std::string_view key_id) = 0;
   virtual Status StopStreamEncryption(std::string_view stream, EncryptionType type,
@@ -72,6 +107,12 @@ class Engine {
   virtual Status RemoveTags(std::string_view stream, const std::vector<std::string>& keys) = 0;
   // Sorted by key.
   virtual Status ListTags(std::string_view stream, std::vector<Tag>* tags) = 0;
+  // The same on a stream ARN or a consumer ARN (TagResource, UntagResource,
+  // ListTagsForResource). A consumer's tags go with it when it is deregistered.
+  virtual Status TagResource(std::string_view resource_arn, const std::vector<Tag>& tags) = 0;
+  virtual Status UntagResource(std::string_view resource_arn,
+                               const std::vector<std::string>& keys) = 0;
+  virtual Status ListTagsForResource(std::string_view resource_arn, std::vector<Tag>* tags) = 0;
 
   // ---- Resource policies -------------------------------------------------
   // A policy per stream ARN or consumer ARN (`resource_arn`), a JSON document
@@ -100,6 +141,9 @@ class Engine {
   // ---- Enhanced fan-out consumers ------------------------------------------
   virtual Status RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                         ConsumerInfo* consumer) = 0;
+  // With tags on the new consumer (as TagResource on its ARN would set them).
+  virtual Status RegisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
+                                        const std::vector<Tag>& tags, ConsumerInfo* consumer) = 0;
   // Names a consumer by ARN, or by stream plus consumer name.
   virtual Status DeregisterStreamConsumer(std::string_view stream, std::string_view consumer_name,
                                           std::string_view consumer_arn) = 0;
@@ -107,6 +151,27 @@ class Engine {
                                         std::string_view consumer_arn, ConsumerInfo* consumer) = 0;
   virtual Status ListStreamConsumers(std::string_view stream,
                                      std::vector<ConsumerInfo>* consumers) = 0;
+
+  // ---- Enhanced fan-out push (SubscribeToShard) -----------------------------
+  // Subscribes the consumer (which must exist; its stream must own the shard)
+  // to the shard from the request's starting position. `wake` is called,
+  // coalesced (at most once per ReadEvent), when records become durable on
+  // the shard after a group commit, when the shard closes, when a throttled
+  // read may go on, and once when the engine ends the subscription (lifetime,
+  // takeover, deregistration, stream deletion, EndSubscriptions). It runs on
+  // engine threads (the committer's among them): it must not block or call
+  // into the engine; hand the ReadEvent to another thread. It is never called
+  // after Close() returns, nor from the engine's destructor.
+  // Fails with ResourceInUse while another subscription of the consumer to
+  // the shard, begun less than 5 s ago, is active; an older one is taken over
+  // (it ends with kTakenOver).
+  virtual Status SubscribeToShard(const SubscribeToShardRequest& request,
+                                  std::function<void()> wake,
+                                  std::shared_ptr<ShardSubscription>* subscription) = 0;
+  // Ends every active subscription (kClosed, woken) and refuses new ones
+  // (InternalFailure): the first step of an orderly shutdown, so streaming
+  // responses finish before the server drains.
+  virtual void EndSubscriptions() = 0;
 
   // ---- Data plane --------------------------------------------------------
   // Appends a batch (1..500 records, <= 5 MiB). Whole-call failures (unknown
@@ -122,6 +187,10 @@ class Engine {
   // thread, when the batch is acknowledged or has failed. It must not block.
   virtual void PutRecordsAsync(std::string_view stream, std::span<const PutRecordEntry> records,
                                PutCallback done) = 0;
+  // As PutRecordsAsync for one record, with PutRecord's error texts (which
+  // name `data`, not `records.1.member.data`).
+  virtual void PutRecordAsync(std::string_view stream, const PutRecordEntry& record,
+                              PutCallback done) = 0;
 
   // One record. With `sequence_number_for_ordering`, the new record's
   // sequence number is strictly greater than it.

@@ -68,6 +68,27 @@ struct EngineOptions {
   // Shard iterators expire after this long. Default: 300000 ms, as AWS.
   int64_t iterator_ttl_ms = 300 * 1000;
 
+  // How long a stream stays CREATING after CreateStream, UPDATING after a
+  // reshard or a mode, encryption or warm-throughput change, and DELETING
+  // (listed, but gone for data) after DeleteStream, as on AWS. Operations AWS
+  // refuses in those states are refused meanwhile. Default: 0 (instant);
+  // tidelogd defaults to 500 ms, as kinesalite and kinesis-mock.
+  int64_t stream_transition_ms = 0;
+
+  // SubscribeToShard: a subscription ends cleanly this long after it began
+  // (the client resubscribes from its ContinuationSequenceNumber). Default:
+  // 300000 ms, as AWS.
+  int64_t subscription_lifetime_ms = 300 * 1000;
+  // SubscribeToShard read rate per consumer per shard while quotas are
+  // enabled, independent of the shard's GetRecords quota. 0: unlimited.
+  // Default: 2 MiB/s, as AWS.
+  uint64_t subscription_bytes_per_sec = 2 << 20;
+  // AWS's rule: one active subscription per consumer and shard (a second
+  // within 5 s of the first is refused, a later one takes over). false allows
+  // any number at once, for load tests that fan one shard out to more
+  // subscribers than the 20 consumers a stream may have. Default: true.
+  bool exclusive_subscriptions = true;
+
   // Largest group commit (bytes of record payload) written as one WriteBatch.
   // Default: 8 MiB.
   size_t max_group_bytes = 8 << 20;

@@ -123,10 +123,22 @@ struct ShardQuota {
   bool operator==(const ShardQuota&) const = default;
 };
 
+// Warm throughput of an on-demand stream (WarmThroughputObject): the write
+// throughput in MiB/s it is asked to handle at once, and what it handles now.
+struct WarmThroughput {
+  int32_t target_mibps = 0;
+  int32_t current_mibps = 0;
+};
+
+// StreamId: 20 characters of [a-z0-9], '-', 3 more, unique per stream and
+// fixed for its life (the model's `[a-z0-9]{20}-[a-z0-9]{3}`).
+inline constexpr size_t kStreamIdLength = 24;
+
 // The DescribeStreamSummary view of a stream.
 struct StreamInfo {
   std::string stream_name;
   std::string stream_arn;
+  std::string stream_id;
   StreamStatus status = StreamStatus::kActive;
   StreamMode mode = StreamMode::kProvisioned;
   int32_t retention_period_hours = 24;
@@ -136,8 +148,9 @@ struct StreamInfo {
   std::vector<std::string> shard_level_metrics;  // enhanced monitoring, sorted
   int32_t open_shard_count = 0;
   int32_t consumer_count = 0;
-  int32_t max_record_size_kib = 1024;
-  std::optional<ShardQuota> quota_override;  // per-stream quota, if set
+  int32_t max_record_size_kib = 1024;             // the largest Data a record may hold, in KiB
+  std::optional<ShardQuota> quota_override;       // per-stream quota, if set
+  std::optional<WarmThroughput> warm_throughput;  // on-demand streams with one set
 };
 
 struct CreateStreamRequest {
@@ -146,6 +159,8 @@ struct CreateStreamRequest {
   StreamMode mode = StreamMode::kProvisioned;
   std::vector<Tag> tags;
   std::optional<ShardQuota> quota_override;
+  int32_t max_record_size_kib = 1024;            // 1024..10240
+  std::optional<int32_t> warm_throughput_mibps;  // on-demand only
 };
 
 // One record to append. The views need only stay valid for the duration of the
@@ -215,6 +230,50 @@ struct StreamLimits {
   int32_t open_shard_count = 0;
   int32_t on_demand_stream_count = 0;
   int32_t on_demand_stream_count_limit = 0;
+};
+
+// ---- Enhanced fan-out push (SubscribeToShard) -------------------------------
+
+// Where a subscription starts and whom it reads for.
+struct SubscribeToShardRequest {
+  std::string consumer_arn;
+  std::string shard_id;
+  ShardIteratorType starting_position = ShardIteratorType::kLatest;
+  std::optional<u128> sequence_number;      // AT_/AFTER_SEQUENCE_NUMBER
+  std::optional<int64_t> timestamp_millis;  // AT_TIMESTAMP
+};
+
+// Why a subscription ended.
+enum class SubscriptionEnd {
+  kNone,             // still active
+  kLifetime,         // EngineOptions::subscription_lifetime_ms passed (clean end)
+  kShardEnd,         // the shard is closed and was read to its end (clean end)
+  kTakenOver,        // a newer subscription of the consumer to the shard took over
+  kConsumerDeleted,  // the consumer was deregistered
+  kStreamDeleted,    // the stream was deleted
+  kClosed,           // Engine::EndSubscriptions or the engine closed (clean end)
+  kFailed,           // a read failed (end_status holds the error)
+};
+
+// One SubscribeToShardEvent's worth of a subscription, as ReadEvent outputs
+// it (the records themselves go to its visitor).
+struct SubscriptionEvent {
+  // An event to send now: records, the first event of the subscription, or
+  // the end of the shard. False: nothing new (wait for the wake callback).
+  bool has_event = false;
+  int32_t record_count = 0;
+  size_t record_bytes = 0;  // data + partition keys
+  // Resubscribe AFTER_SEQUENCE_NUMBER this to lose and repeat nothing.
+  // Absent exactly when the shard is closed and has been read to its end;
+  // child_shards then lists its children.
+  std::optional<u128> continuation_sequence_number;
+  int64_t millis_behind_latest = 0;
+  std::vector<ChildShard> child_shards;
+  // Set once the subscription is over: send has_event's event (if any), then
+  // end the stream, with end_status as the error for kTakenOver,
+  // kConsumerDeleted, kStreamDeleted and kFailed (OK for clean ends).
+  SubscriptionEnd end = SubscriptionEnd::kNone;
+  Status end_status;
 };
 
 }  // namespace tidelog

@@ -18,6 +18,7 @@ import {
   DescribeStreamSummaryCommand, GetRecordsCommand, GetShardIteratorCommand, KinesisClient,
   ListShardsCommand, ListStreamsCommand, MergeShardsCommand, PutRecordCommand,
   PutRecordsCommand, SplitShardCommand, UpdateShardCountCommand,
+  DeregisterStreamConsumerCommand, RegisterStreamConsumerCommand, SubscribeToShardCommand,
 } from "@aws-sdk/client-kinesis";
 import {
   MAX_HASH, REGION, Tap, accountOf, assert, bytesEqual, directHttp2Call, expectAwsError,
@@ -40,7 +41,7 @@ const tap = new Tap(Number(args["total-timeout-ms"] ?? 170_000));
 let account;
 // Stream names, with --prefix so the suite can run twice against one broker.
 const S = Object.fromEntries(["life", "puts", "batch", "it", "reshard", "errs", "conc", "mux",
-  "big"].map((n) => [n, `${args.prefix ?? ""}${n}`]));
+  "big", "sub"].map((n) => [n, `${args.prefix ?? ""}${n}`]));
 
 async function createActive(name, shards) {
   await send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
@@ -494,6 +495,58 @@ tap.test("large GetRecords response (several MiB)", 90_000, async () => {
   const { records } = await readShard(kinesis, S.big, SHARD);
   assert.equal(records.length, payloads.length);
   records.forEach((r, i) => assert.ok(bytesEqual(r.Data, payloads[i]), `record ${i} differs`));
+});
+
+tap.test("SubscribeToShard: records pushed over the event stream", 60_000, async () => {
+  await createActive(S.sub, 1);
+  const SHARD = "shardId-000000000000";
+  const streamArn = (await send(new DescribeStreamSummaryCommand({ StreamName: S.sub })))
+    .StreamDescriptionSummary.StreamARN;
+  const { ConsumerARN } = (await send(new RegisterStreamConsumerCommand({
+    StreamARN: streamArn, ConsumerName: "js" }))).Consumer;
+  const before = observer.count;
+  const abort = new AbortController();
+  const response = await send(new SubscribeToShardCommand({ ConsumerARN, ShardId: SHARD,
+    StartingPosition: { Type: "LATEST" } }), { abortSignal: abort.signal });
+  // Another call within 5 s of a successful one: AWS's ResourceInUseException.
+  await expectAwsError(send(new SubscribeToShardCommand({ ConsumerARN, ShardId: SHARD,
+    StartingPosition: { Type: "LATEST" } })), "ResourceInUseException");
+  // Written after the subscription began: only a push delivers them.
+  const payloads = ["push-0", "push-1", "push-2"];
+  const puts = (async () => {
+    for (const p of payloads) {
+      await send(new PutRecordCommand({ StreamName: S.sub, PartitionKey: "k",
+        Data: new TextEncoder().encode(p) }));
+    }
+  })();
+  const got = [];
+  let events = 0;
+  let lastSeq;
+  try {
+    for await (const ev of response.EventStream) {
+      assert.ok(ev.SubscribeToShardEvent, `unexpected event ${JSON.stringify(ev)}`);
+      const e = ev.SubscribeToShardEvent;
+      events += 1;
+      assert.equal(typeof e.ContinuationSequenceNumber, "string");
+      assert.equal(typeof e.MillisBehindLatest, "number");
+      for (const r of e.Records) {
+        got.push(text(r.Data));
+        assert.ok(r.ApproximateArrivalTimestamp instanceof Date);
+        lastSeq = r.SequenceNumber;
+      }
+      if (got.length >= payloads.length) {
+        assert.equal(e.ContinuationSequenceNumber, lastSeq);
+        break;
+      }
+    }
+  } finally {
+    abort.abort();
+  }
+  await puts;
+  assert.deepEqual(got, payloads);
+  assert.ok(events >= 2, "an empty first event, then the records");
+  observer.assertAllHttp2(before, PROTOCOL, 1);
+  await send(new DeregisterStreamConsumerCommand({ ConsumerARN }));
 });
 
 await tap.run(args.only);
