@@ -105,6 +105,14 @@ struct Catalog {
     int64_t until_ms = 0;
   };
   std::map<std::string, Deleting, std::less<>> deleting;
+  // Shards of streams deleted within the last iterator lifetime, by uid, so
+  // GetRecords on an iterator into one names it (stream name, shard index).
+  struct DeletedShard {
+    std::string stream;
+    uint32_t index = 0;
+    int64_t deleted_ms = 0;
+  };
+  std::map<uint64_t, DeletedShard> deleted_shards;
 
   int32_t TotalShards() const { return static_cast<int32_t>(shards_by_uid.size()); }
 };

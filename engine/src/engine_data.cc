@@ -377,7 +377,8 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
   const int64_t now = NowMs();
   std::shared_lock<std::shared_mutex> lock(catalog_.mu);
   StreamState* s = FindStream(stream);
-  if (!s) return msg::StreamNotFound(stream, account());
+  // As AWS: an unknown stream is reported as its shard not existing.
+  if (!s) return msg::ShardNotFound(FormatShardId(index), stream, account());
   auto it = s->shards.find(index);
   if (it == s->shards.end() || ShardExpired(s->retention_hours, *it->second, now)) {
     return msg::ShardNotFound(FormatShardId(index), stream, account());
@@ -481,6 +482,12 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
     auto st = catalog_.streams_by_uid.find(pos.stream_uid);
     auto sh = catalog_.shards_by_uid.find(pos.shard_uid);
     if (st == catalog_.streams_by_uid.end() || sh == catalog_.shards_by_uid.end()) {
+      // A deleted stream's iterator names its shard, as AWS's does.
+      auto gone = catalog_.deleted_shards.find(pos.shard_uid);
+      if (gone != catalog_.deleted_shards.end()) {
+        return msg::ShardNotFound(FormatShardId(gone->second.index), gone->second.stream,
+                                  account());
+      }
       return Status::NotFound("Shard " + std::string("referenced by the iterator") +
                               " under account " + account() + " does not exist");
     }

@@ -113,7 +113,13 @@ Status EngineImpl::DeleteStream(std::string_view name, bool enforce_consumer_del
                                " has registered consumers. Deregister them first or set "
                                "EnforceConsumerDeletion.");
         }
+        // Iterators live iterator_ttl_ms: forget deleted shards older than that.
+        const int64_t now = NowMs();
+        std::erase_if(catalog_.deleted_shards, [&](const auto& e) {
+          return e.second.deleted_ms <= now - options_.iterator_ttl_ms;
+        });
         for (auto& [index, shard] : stream->shards) {
+          catalog_.deleted_shards[shard->uid] = {stream->name, shard->index, now};
           batch->DeleteMeta(ShardMetaKey(shard->uid));
           batch->DeleteMeta(ShardSeqKey(shard->uid));
           batch->PutMeta(std::string(kPurgePrefix) + storage::BigEndian64(shard->uid), "");

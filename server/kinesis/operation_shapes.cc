@@ -98,8 +98,10 @@ class Model {
     const Shape* metrics_list = Add(List(metrics_name, 1, 7));
     const Shape* encryption_type = Add(Enum({"NONE", "KMS"}));
     const Shape* key_id = Add(Str(1, 2048));
+    // In the order AWS lists them in its message (its Java set's order, as
+    // kinesalite's tests against AWS recorded it), not the model's.
     const Shape* iterator_type = Add(Enum(
-        {"AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER", "TRIM_HORIZON", "LATEST", "AT_TIMESTAMP"}));
+        {"AFTER_SEQUENCE_NUMBER", "LATEST", "AT_TIMESTAMP", "AT_SEQUENCE_NUMBER", "TRIM_HORIZON"}));
     const Shape* limit_10000 = Add(Int(1, 10000));
     const Shape* limit_50 = Add(Int(1, 50));
     const Shape* shard_filter_type =

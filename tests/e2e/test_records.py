@@ -258,8 +258,8 @@ class IteratorTest(TidelogdTestCase):
                             "ValidationException",
                             "1 validation error detected: Value 'OLDEST' at 'shardIteratorType' "
                             "failed to satisfy constraint: Member must satisfy enum value set: "
-                            "[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, "
-                            "AT_TIMESTAMP]")
+                            "[AFTER_SEQUENCE_NUMBER, LATEST, AT_TIMESTAMP, AT_SEQUENCE_NUMBER, "
+                            "TRIM_HORIZON]")
 
     def test_closed_shard_ends_with_child_shards(self):
         self.create_stream("closing", 1)

@@ -163,7 +163,7 @@ TEST(ValidationTest, EnumsRangesAndMaps) {
                   R"({"StreamName":"s","ShardId":"shardId-0","ShardIteratorType":"OLDEST"})"),
             "Validation: 1 validation error detected: Value 'OLDEST' at 'shardIteratorType' "
             "failed to satisfy constraint: Member must satisfy enum value set: "
-            "[AT_SEQUENCE_NUMBER, AFTER_SEQUENCE_NUMBER, TRIM_HORIZON, LATEST, AT_TIMESTAMP]");
+            "[AFTER_SEQUENCE_NUMBER, LATEST, AT_TIMESTAMP, AT_SEQUENCE_NUMBER, TRIM_HORIZON]");
   EXPECT_EQ(Check("GetRecords", R"({"ShardIterator":"x","Limit":10001})"),
             "Validation: 1 validation error detected: Value '10001' at 'limit' failed to "
             "satisfy constraint: Member must have value less than or equal to 10000");

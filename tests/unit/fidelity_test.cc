@@ -105,6 +105,25 @@ TEST_F(FidelityTest, SplitAndMergeResolveShardIds) {
   EXPECT_TRUE(found);
 }
 
+// AWS reports a shard of an unknown stream as the shard not existing, and an
+// iterator of a deleted stream by its shard.
+TEST_F(FidelityTest, UnknownOrDeletedStreamsNameTheShard) {
+  std::string it;
+  EXPECT_TRUE(StatusIs(engine_->GetShardIterator("nope", "shardId-3", ShardIteratorType::kLatest,
+                                                 std::nullopt, std::nullopt, &it),
+                       ErrorCode::kResourceNotFound,
+                       std::string("Shard shardId-000000000003 in stream nope under account ") +
+                           kAccount + " does not exist"));
+  CreateStream("d", 2);
+  ASSERT_OK(engine_->GetShardIterator("d", "shardId-000000000001", ShardIteratorType::kTrimHorizon,
+                                      std::nullopt, std::nullopt, &it));
+  ASSERT_OK(engine_->DeleteStream("d", false));
+  GetRecordsResult r;
+  EXPECT_TRUE(StatusIs(engine_->GetRecords(it, 10, &r), ErrorCode::kResourceNotFound,
+                       std::string("Shard shardId-000000000001 in stream d under account ") +
+                           kAccount + " does not exist"));
+}
+
 TEST_F(FidelityTest, ListShardsAfterShardIdResolvesIt) {
   CreateStream("l", 4);
   for (std::string_view id : {"shardId-1", "foo-1", "shardId-000000000001", "1"}) {
