@@ -13,8 +13,11 @@ Fan-out throughput: 100 subscribers on one shard (tidelogd
 putting 500-record batches as fast as it can for --seconds; reported as
 records/s put and records/s delivered (all subscribers together).
 
-The clients are Python (one process per group of subscribers), so on a small
-machine they, not the broker, can be the bottleneck of the throughput figure.
+The latency figures come first from bench/load/tidelog_fanout (native C++
+writer and subscribers, found next to tidelogd's build or given with
+--fanout), then from the Python clients. The Python clients (one process per
+group of subscribers) cost more than the broker on a small machine, so their
+latency and throughput figures bound the clients, not the broker.
 
   bench/run_fanout_bench.py --tidelogd build/server/daemon/tidelogd [--durability async]
 """
@@ -175,7 +178,7 @@ def run(args, procs):
     try:
         p = procs.spawn([args.tidelogd, "--listen", "127.0.0.1:0", "--data-dir", tmp + "/data",
                          "--durability", args.durability, "--quotas", "off",
-                         "--exclusive-subscriptions", "off"],
+                         "--exclusive-subscriptions", "off", "--stream-transition-ms", "0"],
                         stderr=__import__("subprocess").PIPE)
         line = b""
         while b"listening on" not in line:
@@ -184,6 +187,18 @@ def run(args, procs):
                 raise RuntimeError("tidelogd exited")
         host, port = line.decode().rsplit(" ", 1)[1].strip().rsplit(":", 1)
         port = int(port)
+        fanout = args.fanout or os.path.join(
+            os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(args.tidelogd)))),
+            "bench", "load", "tidelog_fanout")
+        if os.path.exists(fanout):
+            for n_subs in (1, 10):
+                out = __import__("subprocess").run(
+                    [fanout, "--endpoint", "%s:%d" % (host, port), "--subscribers", str(n_subs),
+                     "--rate", str(args.rate), "--seconds", str(max(1, int(args.seconds)))],
+                    capture_output=True, text=True, timeout=args.seconds + 120)
+                print("native %s" % (out.stdout.strip() or out.stderr.strip()), flush=True)
+        else:
+            print("native: %s not found (build the tidelog_fanout target)" % fanout, flush=True)
         ctx = mp.get_context("fork")
         results = {}
         for label, n_subs, kind in (("1 subscriber", 1, "lat"), ("10 subscribers", 10, "lat"),
@@ -252,6 +267,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--reader-procs", type=int, default=2)
+    ap.add_argument("--fanout", help="tidelog_fanout binary (default: next to tidelogd's build)")
     args = ap.parse_args()
     procs = Procs()
     try:

@@ -122,7 +122,57 @@ bool KinesisClient::ReadResponse(CallResult* result) {
   return true;
 }
 
-CallResult KinesisClient::Call(std::string_view operation, std::string body) {
+bool KinesisClient::Fill() {
+  char chunk[65536];
+  for (;;) {
+    ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    buffer_.append(chunk, static_cast<size_t>(n));
+    return true;
+  }
+}
+
+bool KinesisClient::OpenStream(std::string_view operation, std::string body,
+                               std::string* error_body) {
+  std::string wire = Wire(operation, std::move(body));
+  Disconnect();
+  if (!Connect(error_body) || !SendAll(wire)) return false;
+  size_t header_end;
+  while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+    if (!Fill()) return false;
+  }
+  const bool ok = buffer_.compare(0, 12, "HTTP/1.1 200") == 0;
+  std::string head = buffer_.substr(0, header_end);
+  for (char& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  buffer_.erase(0, header_end + 4);
+  if (!ok || head.find("transfer-encoding: chunked") == std::string::npos) {
+    *error_body = head + "\n" + buffer_;
+    return false;
+  }
+  return true;
+}
+
+void KinesisClient::ShutdownStream() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
+}
+
+bool KinesisClient::ReadStream(std::string* out) {
+  size_t line_end;
+  while ((line_end = buffer_.find("\r\n")) == std::string::npos) {
+    if (!Fill()) return false;
+  }
+  const size_t size = std::strtoull(buffer_.c_str(), nullptr, 16);
+  if (size == 0) return false;  // the last chunk
+  while (buffer_.size() < line_end + 2 + size + 2) {
+    if (!Fill()) return false;
+  }
+  out->append(buffer_, line_end + 2, size);
+  buffer_.erase(0, line_end + 2 + size + 2);
+  return true;
+}
+
+std::string KinesisClient::Wire(std::string_view operation, std::string body) {
   server::HttpRequest request;
   request.method = "POST";
   request.target = "/";
@@ -136,6 +186,11 @@ CallResult KinesisClient::Call(std::string_view operation, std::string body) {
     wire.append(name).append(": ").append(value).append("\r\n");
   wire.append("content-length: ").append(std::to_string(request.body.size())).append("\r\n\r\n");
   wire.append(request.body);
+  return wire;
+}
+
+CallResult KinesisClient::Call(std::string_view operation, std::string body) {
+  const std::string wire = Wire(operation, std::move(body));
 
   CallResult result;
   for (int attempt = 0; attempt < 2; ++attempt) {

@@ -30,11 +30,23 @@ class KinesisClient {
   // once if the kept-alive connection was closed.
   CallResult Call(std::string_view operation, std::string body);
 
+  // Starts a call whose response is a chunked stream (SubscribeToShard):
+  // sends it and reads the head. True with 200; otherwise *error_body holds
+  // what came. Then ReadStream() until it returns false (the stream ended or
+  // the connection failed); the connection is not reused afterwards.
+  bool OpenStream(std::string_view operation, std::string body, std::string* error_body);
+  // Appends the next chunk's data to *out.
+  bool ReadStream(std::string* out);
+  // Ends a stream being read on another thread (its ReadStream returns false).
+  void ShutdownStream();
+
  private:
   bool Connect(std::string* error);
   void Disconnect();
   bool SendAll(const std::string& bytes);
   bool ReadResponse(CallResult* result);
+  bool Fill();
+  std::string Wire(std::string_view operation, std::string body);
 
   std::string host_;
   uint16_t port_;
