@@ -232,15 +232,18 @@ TEST_F(CborServiceTest, PutAndGetRecords) {
                                        .Text("ShardIteratorType")
                                        .Text("AT_TIMESTAMP")
                                        .Text("Timestamp")
-                                       .Timestamp(arrival + 1)
+                                       .Timestamp(arrival)
                                        .str());
+  // (arrival + 1 could be past the broker's clock, which AWS refuses.)
   ASSERT_EQ(a.status, 200) << a.body;
   a = CallCbor(
       "GetRecords",
       Cbor().Map(1).Text("ShardIterator").Text(a.value.Find("ShardIterator")->string).str());
   ASSERT_EQ(a.status, 200);
+  // Records 2..4 at least, and none that arrived before record 2.
+  EXPECT_GE(a.value.Find("Records")->array.size(), 3u);
   for (const JsonValue& r : a.value.Find("Records")->array)
-    EXPECT_GT(r.Find("ApproximateArrivalTimestamp")->millis, arrival);
+    EXPECT_GE(r.Find("ApproximateArrivalTimestamp")->millis, arrival);
 }
 
 TEST_F(CborServiceTest, ErrorsAreCborWithTheJsonTypesAndTexts) {
