@@ -522,49 +522,12 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
 
   result->records.clear();
   result->child_shards.clear();
-  size_t bytes = 0;
-  uint64_t last = after;
-  bool stopped_early = false;  // by Limit or the 10 MiB cap: more is readable
-  int32_t count = 0;
-  Status decode_error;
-  rocksdb::Status rs =
-      store_->ReadShard(shard->uid, after, upto, [&](uint64_t seq, std::string_view value) {
-        flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()),
-                                       value.size());
-        if (!verifier.VerifyBuffer<storage::fb::Record>(nullptr)) {
-          decode_error = Status::Internal("corrupt record at seq " + std::to_string(seq));
-          return false;
-        }
-        const auto* rec = flatbuffers::GetRoot<storage::fb::Record>(value.data());
-        const size_t data_size = rec->data() ? rec->data()->size() : 0;
-        const size_t key_size = rec->partition_key() ? rec->partition_key()->size() : 0;
-        if (count > 0 && bytes + data_size + key_size > kMaxGetRecordsBytes) {
-          stopped_early = true;
-          return false;
-        }
-        RecordView r;
-        r.sequence_number = ExternalSeq(seq, shard->index);
-        r.arrival_millis = rec->arrival_ms();
-        if (rec->partition_key()) {
-          r.partition_key = std::string_view(rec->partition_key()->data(), key_size);
-        }
-        if (rec->data()) {
-          r.data = std::string_view(reinterpret_cast<const char*>(rec->data()->data()), data_size);
-        }
-        if (rec->explicit_hash_key() && rec->explicit_hash_key()->size() == 16) {
-          u128 v = 0;
-          for (uint8_t b : *rec->explicit_hash_key()) v = (v << 8) | b;
-          r.explicit_hash_key = v;
-        }
-        visit(r);
-        bytes += data_size + key_size;
-        last = seq;
-        if (++count < limit) return true;
-        stopped_early = last < upto;
-        return false;
-      });
-  if (!rs.ok()) return Status::IoError(rs.ToString());
-  if (!decode_error.ok()) return decode_error;
+  ShardRead read;
+  Status rs = ReadRecords(*shard, after, upto, limit, kMaxGetRecordsBytes, visit, &read);
+  if (!rs.ok()) return rs;
+  const size_t bytes = read.bytes;
+  const uint64_t last = read.last;
+  const bool stopped_early = read.stopped_early;  // by Limit or the 10 MiB cap
 
   if (options_.quotas_enabled && bytes > 0) {
     std::lock_guard<std::mutex> lock(shard->read_mu);
@@ -575,20 +538,7 @@ Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
     // End of a closed shard: no next iterator; name the children.
     result->next_shard_iterator.clear();
     std::shared_lock<std::shared_mutex> lock(catalog_.mu);
-    auto st = catalog_.streams_by_uid.find(pos.stream_uid);
-    if (st != catalog_.streams_by_uid.end()) {
-      for (const auto& [index, child] : st->second->shards) {
-        if (child->parent != shard->index && child->adjacent_parent != shard->index) continue;
-        ChildShard c;
-        c.shard_id = child->id();
-        if (child->parent >= 0) c.parent_shards.push_back(FormatShardId(child->parent));
-        if (child->adjacent_parent >= 0) {
-          c.parent_shards.push_back(FormatShardId(child->adjacent_parent));
-        }
-        c.hash_key_range = child->range;
-        result->child_shards.push_back(std::move(c));
-      }
-    }
+    result->child_shards = ChildShardsOf(pos.stream_uid, shard->index);
     result->millis_behind_latest = 0;
   } else {
     result->next_shard_iterator = iterators_->Encode({pos.stream_uid, pos.shard_uid, last, now});

@@ -199,6 +199,21 @@ class EngineImpl final : public Engine {
   void DescribeLocked(const StreamState& stream, StreamInfo* info) const;
   // The DELETING description of `name`, or nullptr.
   const StreamInfo* FindDeleting(std::string_view name) const;
+  // engine_reads.cc: the records of `shard` with after < seq <= upto, in
+  // order, read in place into `visit`: at most max_records, and past the
+  // first record at most max_bytes of data and keys. `visit` must not call
+  // back into the engine.
+  struct ShardRead {
+    size_t bytes = 0;
+    uint64_t last = 0;  // seq of the last record visited (`after` if none)
+    int32_t count = 0;
+    bool stopped_early = false;  // a bound stopped it with more readable
+  };
+  Status ReadRecords(const ShardState& shard, uint64_t after, uint64_t upto, int32_t max_records,
+                     size_t max_bytes, const RecordVisitor& visit, ShardRead* out);
+  // The children of shard `shard_index` of stream `stream_uid`; caller holds
+  // catalog_.mu.
+  std::vector<ChildShard> ChildShardsOf(uint64_t stream_uid, uint32_t shard_index) const;
   // engine_tags.cc: the tag map of a stream or consumer ARN and its name in
   // messages ("stream S", "consumer ARN"); caller holds catalog_.mu or is the
   // committer. CheckTagCharacters: AWS's character rules.

@@ -160,50 +160,12 @@ Status SubscriptionImpl::ReadEvent(int32_t max_records, size_t max_bytes,
   const bool at_end = closed && after >= ending;
   if (after >= upto && !first_event_ && !at_end) return Status::OK();  // nothing new
 
-  size_t bytes = 0;
-  uint64_t last = after;
-  bool stopped_early = false;
-  int32_t count = 0;
-  Status decode_error;
-  rocksdb::Status rs =
-      e->store_->ReadShard(shard.uid, after, upto, [&](uint64_t seq, std::string_view value) {
-        flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(value.data()),
-                                       value.size());
-        if (!verifier.VerifyBuffer<storage::fb::Record>(nullptr)) {
-          decode_error = Status::Internal("corrupt record at seq " + std::to_string(seq));
-          return false;
-        }
-        const auto* rec = flatbuffers::GetRoot<storage::fb::Record>(value.data());
-        const size_t data_size = rec->data() ? rec->data()->size() : 0;
-        const size_t key_size = rec->partition_key() ? rec->partition_key()->size() : 0;
-        if (count > 0 && bytes + data_size + key_size > max_bytes) {
-          stopped_early = true;
-          return false;
-        }
-        RecordView r;
-        r.sequence_number = ExternalSeq(seq, shard.index);
-        r.arrival_millis = rec->arrival_ms();
-        if (rec->partition_key()) {
-          r.partition_key = std::string_view(rec->partition_key()->data(), key_size);
-        }
-        if (rec->data()) {
-          r.data = std::string_view(reinterpret_cast<const char*>(rec->data()->data()), data_size);
-        }
-        if (rec->explicit_hash_key() && rec->explicit_hash_key()->size() == 16) {
-          u128 v = 0;
-          for (uint8_t b : *rec->explicit_hash_key()) v = (v << 8) | b;
-          r.explicit_hash_key = v;
-        }
-        visit(r);
-        bytes += data_size + key_size;
-        last = seq;
-        if (++count < max_records) return true;
-        stopped_early = last < upto;
-        return false;
-      });
-  Status failure;
-  if (!rs.ok()) failure = Status::IoError(rs.ToString());
-  if (!decode_error.ok()) failure = decode_error;
+  EngineImpl::ShardRead read;
+  Status failure = e->ReadRecords(shard, after, upto, max_records, max_bytes, visit, &read);
+  const size_t bytes = read.bytes;
+  const uint64_t last = read.last;
+  const bool stopped_early = read.stopped_early;
+  const int32_t count = read.count;
   if (!failure.ok()) {
     finish(SubscriptionEnd::kFailed, Status::Internal("Internal Service Failure"));
     lock.unlock();
@@ -222,20 +184,7 @@ Status SubscriptionImpl::ReadEvent(int32_t max_records, size_t max_bytes,
   if (closed && last >= ending) {
     // The end of a closed shard: no continuation; name the children.
     std::shared_lock<std::shared_mutex> catalog_lock(e->catalog_.mu);
-    auto st = e->catalog_.streams_by_uid.find(id_.stream_uid);
-    if (st != e->catalog_.streams_by_uid.end()) {
-      for (const auto& [index, child] : st->second->shards) {
-        if (child->parent != shard.index && child->adjacent_parent != shard.index) continue;
-        ChildShard c;
-        c.shard_id = child->id();
-        if (child->parent >= 0) c.parent_shards.push_back(FormatShardId(child->parent));
-        if (child->adjacent_parent >= 0) {
-          c.parent_shards.push_back(FormatShardId(child->adjacent_parent));
-        }
-        c.hash_key_range = child->range;
-        event->child_shards.push_back(std::move(c));
-      }
-    }
+    event->child_shards = e->ChildShardsOf(id_.stream_uid, shard.index);
     catalog_lock.unlock();
     finish(SubscriptionEnd::kShardEnd, Status::OK());
     lock.unlock();
