@@ -83,19 +83,9 @@ bool KinesisClient::SendAll(const std::string& bytes) {
 }
 
 bool KinesisClient::ReadResponse(CallResult* result) {
-  auto fill = [&]() {
-    char chunk[65536];
-    for (;;) {
-      ssize_t n = ::recv(fd_, chunk, sizeof(chunk), 0);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) return false;
-      buffer_.append(chunk, static_cast<size_t>(n));
-      return true;
-    }
-  };
   size_t header_end;
   while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-    if (!fill()) return false;
+    if (!Fill()) return false;
   }
   if (buffer_.compare(0, 9, "HTTP/1.1 ") != 0 || header_end < 12) return false;
   result->status = std::atoi(buffer_.c_str() + 9);
@@ -114,7 +104,7 @@ bool KinesisClient::ReadResponse(CallResult* result) {
   }
   buffer_.erase(0, header_end + 4);
   while (buffer_.size() < length) {
-    if (!fill()) return false;
+    if (!Fill()) return false;
   }
   result->body = buffer_.substr(0, length);
   buffer_.erase(0, length);

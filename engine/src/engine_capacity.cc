@@ -1,4 +1,5 @@
-// Per-stream capacity settings: the largest record (UpdateMaxRecordSize,
+// Per-stream capacity settings: the capacity mode (UpdateStreamMode, with or
+// without a warm throughput), the largest record (UpdateMaxRecordSize,
 // CreateStream's MaxRecordSizeInKiB) and an on-demand stream's warm
 // throughput (UpdateStreamWarmThroughput, CreateStream's and
 // UpdateStreamMode's WarmThroughputMiBps).
@@ -90,13 +91,14 @@ Status EngineImpl::UpdateStreamWarmThroughput(std::string_view name, int32_t mib
 
 Status EngineImpl::UpdateStreamMode(std::string_view name, StreamMode mode,
                                     std::optional<int32_t> warm_mibps) {
-  if (!warm_mibps) return UpdateStreamMode(name, mode);
-  if (*warm_mibps < 0) {
-    return msg::Validation({msg::Constraint(std::to_string(*warm_mibps), "warmThroughputMiBps",
-                                            "have value greater than or equal to 0")});
+  if (warm_mibps) {
+    if (*warm_mibps < 0) {
+      return msg::Validation({msg::Constraint(std::to_string(*warm_mibps), "warmThroughputMiBps",
+                                              "have value greater than or equal to 0")});
+    }
+    Status st = CheckWarmThroughput(name, mode, *warm_mibps);
+    if (!st.ok()) return st;
   }
-  Status st = CheckWarmThroughput(name, mode, *warm_mibps);
-  if (!st.ok()) return st;
   return Mutate([&](storage::LogBatch* batch) -> Status {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
     StreamState* s = FindStream(name);
@@ -106,8 +108,10 @@ Status EngineImpl::UpdateStreamMode(std::string_view name, StreamMode mode,
       return Status::InvalidArgument("Stream " + std::string(name) + " under account " + account() +
                                      " is already in " + std::string(ToString(mode)) + " mode.");
     }
-    s->mode = mode;  // ON_DEMAND: CheckWarmThroughput passed
-    s->warm_target_mibps = *warm_mibps;
+    s->mode = mode;
+    // A warm throughput was checked above (ON_DEMAND only); PROVISIONED has none.
+    if (warm_mibps) s->warm_target_mibps = *warm_mibps;
+    if (mode != StreamMode::kOnDemand) s->warm_target_mibps = 0;
     MarkUpdating(s);
     batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
     return Status::OK();

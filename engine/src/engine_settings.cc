@@ -72,21 +72,7 @@ Status EngineImpl::DecreaseRetentionPeriod(std::string_view stream, int32_t hour
 }
 
 Status EngineImpl::UpdateStreamMode(std::string_view name, StreamMode mode) {
-  return Mutate([&](storage::LogBatch* batch) -> Status {
-    std::unique_lock<std::shared_mutex> lock(catalog_.mu);
-    StreamState* s = FindStream(name);
-    if (!s) return msg::StreamNotFound(name, account());
-    if (Status active = RequireActive(*s); !active.ok()) return active;
-    if (s->mode == mode) {
-      return Status::InvalidArgument("Stream " + std::string(name) + " under account " + account() +
-                                     " is already in " + std::string(ToString(mode)) + " mode.");
-    }
-    s->mode = mode;
-    if (mode != StreamMode::kOnDemand) s->warm_target_mibps = 0;  // on-demand only
-    MarkUpdating(s);
-    batch->PutMeta(StreamMetaKey(s->uid), EncodeStreamMeta(*s));
-    return Status::OK();
-  });
+  return UpdateStreamMode(name, mode, std::nullopt);  // engine_capacity.cc
 }
 
 Status EngineImpl::StartStreamEncryption(std::string_view name, EncryptionType type,

@@ -10,12 +10,6 @@
 namespace tidelog::server::kinesis {
 namespace {
 
-constexpr size_t kMaxRecords = 500;
-constexpr size_t kMaxDataBytes = 1048576;
-constexpr size_t kMaxPartitionKeyChars = 256;
-constexpr size_t kMaxStreamNameChars = 128;
-constexpr size_t kMaxPutRecordsBytes = 5 << 20;
-
 constexpr uint8_t kIndefinite = 31;
 constexpr uint64_t kIndefiniteCount = ~uint64_t{0};
 
@@ -93,11 +87,11 @@ bool RecordMember(Scanner& in, std::string_view key, unsigned* seen, PutRecordEn
   unsigned bit;
   if (key == "Data") {
     bit = kData;
-    if (!in.String(2, &entry->data) || entry->data.size() > kMaxDataBytes) return false;
+    if (!in.String(2, &entry->data) || entry->data.size() > kFastPathMaxDataBytes) return false;
   } else if (key == "PartitionKey") {
     bit = kPartitionKey;
     std::string_view& k = entry->partition_key;
-    if (!in.String(3, &k) || k.empty() || k.size() > kMaxPartitionKeyChars || !IsAscii(k))
+    if (!in.String(3, &k) || k.empty() || k.size() > kFastPathMaxPartitionKeyChars || !IsAscii(k))
       return false;
   } else if (key == "ExplicitHashKey") {
     bit = kHashKey;
@@ -130,10 +124,10 @@ bool Record(Scanner& in, PutRecordEntry* entry) {
 bool Records(Scanner& in, std::vector<PutRecordEntry>* entries) {
   uint64_t count = 0;
   if (!in.Container(4, &count)) return false;
-  if (count != kIndefiniteCount && (count == 0 || count > kMaxRecords)) return false;
-  entries->reserve(kMaxRecords);
+  if (count != kIndefiniteCount && (count == 0 || count > kFastPathMaxRecords)) return false;
+  entries->reserve(kFastPathMaxRecords);
   for (uint64_t i = 0; in.More(count, i); ++i) {
-    if (entries->size() == kMaxRecords) return false;
+    if (entries->size() == kFastPathMaxRecords) return false;
     if (!Record(in, &entries->emplace_back())) return false;
   }
   return !entries->empty();
@@ -150,7 +144,8 @@ bool Parse(bool batch, FastPut* out) {
     if (!in.String(3, &key)) return false;
     if (key == "StreamName") {
       if ((seen & kStream) || !in.String(3, &out->stream) || out->stream.empty() ||
-          out->stream.size() > kMaxStreamNameChars || !MatchesPattern(Pattern::kName, out->stream))
+          out->stream.size() > kFastPathMaxStreamNameChars ||
+          !MatchesPattern(Pattern::kName, out->stream))
         return false;
       seen |= kStream;
     } else if (batch && key == "Records") {
@@ -169,7 +164,7 @@ bool Parse(bool batch, FastPut* out) {
   }
   size_t total = 0;
   for (const PutRecordEntry& e : out->entries) total += e.data.size() + e.partition_key.size();
-  return total <= kMaxPutRecordsBytes;
+  return total <= kFastPathMaxPutRecordsBytes;
 }
 
 }  // namespace

@@ -10,12 +10,6 @@
 namespace tidelog::server::kinesis {
 namespace {
 
-constexpr size_t kMaxRecords = 500;
-constexpr size_t kMaxDataBytes = 1048576;
-constexpr size_t kMaxPartitionKeyChars = 256;
-constexpr size_t kMaxStreamNameChars = 128;
-constexpr size_t kMaxPutRecordsBytes = 5 << 20;
-
 // 0..63 for the alphabet, 0xff otherwise.
 struct DecodeTable {
   uint8_t v[256];
@@ -130,7 +124,7 @@ class Scanner {
 };
 
 bool ValidStreamName(std::string_view s) {
-  return !s.empty() && s.size() <= kMaxStreamNameChars && MatchesPattern(Pattern::kName, s);
+  return !s.empty() && s.size() <= kFastPathMaxStreamNameChars && MatchesPattern(Pattern::kName, s);
 }
 
 bool ValidHashKey(std::string_view s, u128* out) {
@@ -151,7 +145,7 @@ bool RecordMember(Scanner& in, std::string_view key, unsigned* seen, std::string
     bit = kPartitionKey;
     // ASCII only, so bytes are UTF-16 units.
     if (!in.String(&entry->partition_key) || entry->partition_key.empty() ||
-        entry->partition_key.size() > kMaxPartitionKeyChars)
+        entry->partition_key.size() > kFastPathMaxPartitionKeyChars)
       return false;
   } else if (key == "ExplicitHashKey") {
     bit = kHashKey;
@@ -170,11 +164,11 @@ bool RecordMember(Scanner& in, std::string_view key, unsigned* seen, std::string
 // Decodes the Data of a record once all its members are read.
 bool FinishRecord(unsigned seen, std::string_view raw_data, char** cursor, PutRecordEntry* entry) {
   if ((seen & (kPartitionKey | kData)) != (kPartitionKey | kData)) return false;
-  if (raw_data.size() / 4 * 3 > kMaxDataBytes + 2) return false;
+  if (raw_data.size() / 4 * 3 > kFastPathMaxDataBytes + 2) return false;
   char* start = *cursor;
   if (!DecodeBase64(raw_data, cursor)) return false;
   const size_t n = static_cast<size_t>(*cursor - start);
-  if (n > kMaxDataBytes) return false;
+  if (n > kFastPathMaxDataBytes) return false;
   entry->data = std::string_view(start, n);
   return true;
 }
@@ -215,9 +209,9 @@ bool Parse(bool batch, FastPut* out) {
     } else if (batch && key == "Records") {
       if ((seen & kRecords) || !in.Consume('[')) return false;
       seen |= kRecords;
-      out->entries.reserve(kMaxRecords);
+      out->entries.reserve(kFastPathMaxRecords);
       do {
-        if (out->entries.size() == kMaxRecords) return false;
+        if (out->entries.size() == kFastPathMaxRecords) return false;
         if (!Record(in, &cursor, &out->entries.emplace_back())) return false;
       } while (in.Consume(','));
       if (!in.Consume(']')) return false;
@@ -236,7 +230,7 @@ bool Parse(bool batch, FastPut* out) {
   }
   size_t total = 0;
   for (const PutRecordEntry& e : out->entries) total += e.data.size() + e.partition_key.size();
-  if (total > kMaxPutRecordsBytes) return false;
+  if (total > kFastPathMaxPutRecordsBytes) return false;
   out->data.resize(static_cast<size_t>(cursor - out->data.data()));  // shrinks: no move
   return true;
 }

@@ -25,6 +25,15 @@
 
 namespace tidelog::server::kinesis {
 
+// The bounds both fast paths (JSON and CBOR) accept; a body past them takes
+// the general path, whose checks and the engine's give AWS's errors (records
+// up to a stream's MaxRecordSizeInKiB, requests up to 10 MiB).
+inline constexpr size_t kFastPathMaxRecords = 500;
+inline constexpr size_t kFastPathMaxDataBytes = 1048576;
+inline constexpr size_t kFastPathMaxPartitionKeyChars = 256;
+inline constexpr size_t kFastPathMaxStreamNameChars = 128;
+inline constexpr size_t kFastPathMaxPutRecordsBytes = 5 << 20;
+
 struct FastPut {
   std::string body;  // the request body; views point into it
   // JSON: the decoded Data of every record, back to back. CBOR: empty (Data
