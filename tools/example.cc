@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
   s = engine->GetRecords(iterator, 100, &page);
   if (!s.ok()) return Fail(s);
   for (const auto& r : page.records) {
-    std::printf("%s %s %s\n", tidelog::U128ToDecimal(r.sequence_number).c_str(),
+    std::printf("%s %s %s\n", tidelog::SequenceNumberToDecimal(r.sequence_number).c_str(),
                 r.partition_key.c_str(), r.data.c_str());
   }
 

@@ -1,7 +1,17 @@
 // Registration entry points of the micro-benchmark groups, called by main.cc.
 #pragma once
 
+#include <cstdint>
+
+#include "tidelog/sequence_number.h"
+
 namespace tidelog::bench {
+
+// Record `i`'s sequence number as the broker hands it out (AWS's 56-digit
+// layout): shard 3, a 2026 arrival time.
+inline SequenceNumber AwsStyleSequenceNumber(int64_t i) {
+  return EncodeSequenceNumber((1795297124323ULL << 20) + static_cast<uint64_t>(i), 3, 1795297000);
+}
 
 // Engine vs raw RocksDB appends; `min_time` seconds per benchmark.
 void RegisterAppendBenchmarks(double min_time);
@@ -9,7 +19,7 @@ void RegisterAppendBenchmarks(double min_time);
 void RegisterReadBenchmarks(double min_time);
 // Frees the pre-filled read stores and their temp dirs.
 void ReleaseReadFixtures();
-// PartitionKeyHash, U128 decimal, base64.
+// PartitionKeyHash, u128 and sequence-number decimal, base64.
 void RegisterHelperBenchmarks();
 // The broker's JSON hot paths: PutRecords parsing, GetRecords encoding.
 void RegisterJsonBenchmarks();

@@ -85,7 +85,7 @@ void BM_GetRecordsResponse(benchmark::State& state, bool cbor) {
   std::mt19937_64 rng(7);
   for (int64_t i = 0; i < state.range(0); ++i) {
     Record r;
-    r.sequence_number = (static_cast<u128>(1795297124323ULL << 20) << 64) | static_cast<u128>(i);
+    r.sequence_number = AwsStyleSequenceNumber(i);
     r.arrival_millis = 1795297124323 + i;
     r.partition_key = "user-" + std::to_string(rng() % 100000);
     r.data.resize(100);

@@ -56,6 +56,43 @@ void BM_U128ToDecimal(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// 186-bit numbers in AWS's layout: 56 digits.
+std::vector<SequenceNumber> RandomSequenceNumbers() {
+  std::mt19937_64 rng(3);
+  std::vector<SequenceNumber> v;
+  for (size_t i = 0; i < kPool; ++i) {
+    v.push_back(
+        SequenceNumber{(2ULL << 56) | (rng() >> 8), (static_cast<u128>(rng()) << 64) | rng()});
+  }
+  return v;
+}
+
+void BM_SequenceNumberToDecimal(benchmark::State& state) {
+  const std::vector<SequenceNumber> values = RandomSequenceNumbers();
+  size_t i = 0;
+  char buf[kMaxSequenceNumberDecimalChars];
+  for (auto _ : state) {
+    char* end = WriteSequenceNumberDecimal(values[i++ & (kPool - 1)], buf);
+    benchmark::DoNotOptimize(end);
+    benchmark::ClobberMemory();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
+void BM_ParseSequenceNumber(benchmark::State& state) {
+  std::vector<std::string> texts;
+  for (const SequenceNumber& v : RandomSequenceNumbers())
+    texts.push_back(SequenceNumberToDecimal(v));
+  size_t i = 0;
+  for (auto _ : state) {
+    SequenceNumber v;
+    bool ok = ParseSequenceNumber(texts[i++ & (kPool - 1)], &v);
+    benchmark::DoNotOptimize(ok);
+    benchmark::DoNotOptimize(v);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 void BM_ParseU128Decimal(benchmark::State& state) {
   std::vector<std::string> texts;
   for (u128 v : RandomU128s()) texts.push_back(U128ToDecimal(v));
@@ -114,6 +151,8 @@ void RegisterHelperBenchmarks() {
       ->MinTime(0.2);
   benchmark::RegisterBenchmark("U128ToDecimal", BM_U128ToDecimal)->MinTime(0.2);
   benchmark::RegisterBenchmark("ParseU128Decimal", BM_ParseU128Decimal)->MinTime(0.2);
+  benchmark::RegisterBenchmark("SequenceNumberToDecimal", BM_SequenceNumberToDecimal)->MinTime(0.2);
+  benchmark::RegisterBenchmark("ParseSequenceNumber", BM_ParseSequenceNumber)->MinTime(0.2);
   for (auto* b : {benchmark::RegisterBenchmark("Base64Encode", BM_Base64Encode),
                   benchmark::RegisterBenchmark("Base64EncodeTo", BM_Base64EncodeTo),
                   benchmark::RegisterBenchmark("Base64Decode", BM_Base64Decode)}) {

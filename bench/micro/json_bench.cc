@@ -65,8 +65,7 @@ void BM_GetRecordsResponseEncode(benchmark::State& state) {
     for (int i = 0; i < n; ++i) {
       if (i) out += ',';
       out += "{\"SequenceNumber\":\"";
-      server::kinesis::AppendU128Decimal((static_cast<u128>(1795297124323ULL << 20) << 64) | 3,
-                                         &out);
+      server::kinesis::AppendSequenceNumber(AwsStyleSequenceNumber(i), &out);
       out += "\",\"ApproximateArrivalTimestamp\":";
       server::kinesis::AppendEpochSeconds(1795297124323 + i, &out);
       out += ",\"Data\":";

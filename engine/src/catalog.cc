@@ -218,6 +218,7 @@ std::string EncodeShardMeta(uint64_t stream_uid, const ShardState& sh) {
   b.add_ending_seq(sh.ending_seq);
   b.add_created_ms(sh.created_ms);
   b.add_closed_ms(sh.closed_ms);
+  b.add_seq_epoch_secs(sh.seq_epoch_secs);
   fbb.Finish(b.Finish());
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
@@ -241,6 +242,9 @@ bool DecodeShardMeta(std::string_view bytes, uint64_t* stream_uid, ShardState* s
   sh->ending_seq = m->ending_seq();
   sh->created_ms = m->created_ms();
   sh->closed_ms = m->closed_ms();
+  // Shards written before the field keep the epoch their creation implies
+  // (their numbers never depended on it, so any fixed choice is safe).
+  sh->seq_epoch_secs = m->seq_epoch_secs() >= 0 ? m->seq_epoch_secs() : sh->created_ms / 1000;
   return true;
 }
 

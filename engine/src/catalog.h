@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine/src/token_bucket.h"
+#include "tidelog/sequence_number.h"
 #include "tidelog/types.h"
 
 namespace tidelog {
@@ -35,6 +36,10 @@ struct ShardState {
   uint64_t ending_seq = 0;  // valid when closed
   int64_t created_ms = 0;
   int64_t closed_ms = 0;  // valid when closed
+  // The epoch second of the shard's external sequence numbers
+  // (tidelog/sequence_number.h): created_ms / 1000, or one above every parent's when that
+  // is more, so children's numbers exceed their parents'. Fixed at creation.
+  int64_t seq_epoch_secs = 0;
 
   // Last seq handed out. Writer only.
   uint64_t last_seq = 0;
@@ -51,6 +56,10 @@ struct ShardState {
   uint64_t reclaimed_below = 0;
 
   std::string id() const { return FormatShardId(index); }
+  // The external sequence number of internal seq `seq` of this shard.
+  SequenceNumber external_seq(uint64_t seq) const {
+    return EncodeSequenceNumber(seq, index, seq_epoch_secs);
+  }
 };
 
 struct ConsumerState {

@@ -15,10 +15,10 @@
 #include "engine/src/engine_impl.h"
 #include "engine/src/limits.h"
 #include "engine/src/messages.h"
-#include "engine/src/sequence.h"
 #include "storage/keys.h"
 #include "storage/record_generated.h"
 #include "storage/sequence.h"
+#include "tidelog/sequence_number.h"
 
 namespace tidelog {
 namespace {
@@ -165,7 +165,7 @@ class AppendJob final : public storage::CommitJob {
       // Not copied until the write: records_ lives in this job until Complete().
       batch->PutRecord(segment, shard->uid, seq, std::string_view(value, r.size));
       results_[i].shard_index = shard->index;
-      results_[i].sequence_number = ExternalSeq(seq, shard->index);
+      results_[i].sequence_number = shard->external_seq(seq);
       Touch(*s, shard, seq);
     }
     for (const auto& [shard, seq] : touched_) {
@@ -314,22 +314,26 @@ Status EngineImpl::PutRecords(std::string_view stream, std::span<const PutRecord
 }
 
 Status EngineImpl::PutRecord(std::string_view stream, const PutRecordEntry& record,
-                             std::optional<u128> sequence_number_for_ordering,
+                             std::optional<SequenceNumber> sequence_number_for_ordering,
                              PutRecordResult* result) {
   EncodedBatch encoded;
   Status s = EncodeBatch(std::span<const PutRecordEntry>(&record, 1), true, &encoded);
   if (!s.ok()) return s;
   std::optional<uint64_t> min_seq;
   if (sequence_number_for_ordering) {
-    uint64_t internal = InternalSeq(*sequence_number_for_ordering);
-    // A number from the future would drag the shard's clock forward.
-    if (storage::SeqMillis(internal) > NowMs() + 60 * 1000) {
+    // Any number in either layout, from any shard ("0" included): the new
+    // record's internal seq exceeds the number's. One from the future would
+    // drag the shard's clock forward, so it is refused as AWS does.
+    DecodedSequenceNumber d;
+    const int64_t limit_ms = NowMs() + 60 * 1000;
+    if (!DecodeSequenceNumber(*sequence_number_for_ordering, &d) ||
+        storage::SeqMillis(d.seq) > limit_ms || d.arrival_secs > limit_ms / 1000) {
       return Status::InvalidArgument("ExclusiveMinimumSequenceNumber " +
-                                     U128ToDecimal(*sequence_number_for_ordering) +
+                                     SequenceNumberToDecimal(*sequence_number_for_ordering) +
                                      " used in PutRecord on stream " + std::string(stream) +
                                      " under account " + account() + " is invalid.");
     }
-    min_seq = internal;
+    min_seq = d.seq;
   }
   std::promise<Status> promise;
   std::future<Status> future = promise.get_future();
@@ -350,7 +354,7 @@ Status EngineImpl::PutRecord(std::string_view stream, const PutRecordEntry& reco
 
 Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view shard_id,
                                     ShardIteratorType type,
-                                    std::optional<u128> starting_sequence_number,
+                                    std::optional<SequenceNumber> starting_sequence_number,
                                     std::optional<int64_t> timestamp_millis,
                                     std::string* shard_iterator) {
   const bool by_seq = type == ShardIteratorType::kAtSequenceNumber ||
@@ -405,21 +409,23 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
       break;
     case ShardIteratorType::kAtSequenceNumber:
     case ShardIteratorType::kAfterSequenceNumber: {
-      const u128 ext = *starting_sequence_number;
-      if (ExternalSeqShardIndex(ext) != sh.index) {
-        if (ExternalSeqShardIndex(ext) > UINT32_MAX) {
-          return Status::InvalidArgument("StartingSequenceNumber " + U128ToDecimal(ext) +
-                                         " used in GetShardIterator on "
-                                         "shard " +
-                                         sh.id() + " in stream " + s->name + " under account " +
-                                         account() + " is invalid.");
-        }
-        return Status::InvalidArgument(
-            "Invalid StartingSequenceNumber. It encodes " +
-            FormatShardId(static_cast<uint32_t>(ExternalSeqShardIndex(ext))) +
-            ", while it was used in a call to a shard with " + sh.id());
+      const SequenceNumber& ext = *starting_sequence_number;
+      const std::string used_on = "StartingSequenceNumber " + SequenceNumberToDecimal(ext) +
+                                  " used in GetShardIterator on shard " + sh.id() + " in stream " +
+                                  s->name + " under account " + account() + " is invalid";
+      DecodedSequenceNumber d;
+      if (!DecodeSequenceNumber(ext, &d) || d.shard_index > UINT32_MAX) {
+        return Status::InvalidArgument(used_on + ".");
       }
-      const uint64_t seq = InternalSeq(ext);
+      if (d.shard_index != sh.index) {
+        return Status::InvalidArgument("Invalid StartingSequenceNumber. It encodes " +
+                                       FormatShardId(static_cast<uint32_t>(d.shard_index)) +
+                                       ", while it was used in a call to a shard with " + sh.id());
+      }
+      if (!d.legacy && d.epoch_secs != sh.seq_epoch_secs) {
+        return Status::InvalidArgument(used_on + " because it did not come from this stream.");
+      }
+      const uint64_t seq = d.seq;
       if (type == ShardIteratorType::kAtSequenceNumber) {
         pos.after_seq = seq > 0 ? seq - 1 : 0;
       } else {

@@ -10,9 +10,9 @@
 
 #include "engine/src/limits.h"
 #include "engine/src/messages.h"
-#include "engine/src/sequence.h"
 #include "storage/keys.h"
 #include "storage/sequence.h"
+#include "tidelog/sequence_number.h"
 
 namespace tidelog {
 namespace {
@@ -207,6 +207,14 @@ std::shared_ptr<ShardState> EngineImpl::NewShard(StreamState* stream, HashKeyRan
   shard->parent = parent;
   shard->adjacent_parent = adjacent_parent;
   shard->created_ms = NowMs();
+  shard->seq_epoch_secs = shard->created_ms / 1000;
+  for (int64_t p : {parent, adjacent_parent}) {
+    if (p < 0) continue;
+    auto it = stream->shards.find(static_cast<uint32_t>(p));
+    if (it != stream->shards.end()) {
+      shard->seq_epoch_secs = std::max(shard->seq_epoch_secs, it->second->seq_epoch_secs + 1);
+    }
+  }
   shard->starting_seq = std::max<uint64_t>(starting_seq, storage::MakeSeq(shard->created_ms, 0));
   shard->last_seq = shard->starting_seq - 1;
   shard->durable_seq.store(shard->last_seq);
@@ -260,10 +268,10 @@ ShardInfo EngineImpl::DescribeShard(const ShardState& shard) const {
     info.adjacent_parent_shard_id = FormatShardId(static_cast<uint32_t>(shard.adjacent_parent));
   }
   info.hash_key_range = shard.range;
-  info.starting_sequence_number = ExternalSeq(shard.starting_seq, shard.index);
+  info.starting_sequence_number = shard.external_seq(shard.starting_seq);
   if (shard.closed) {
     info.ending_sequence_number =
-        ExternalSeq(std::max(shard.ending_seq, shard.starting_seq), shard.index);
+        shard.external_seq(std::max(shard.ending_seq, shard.starting_seq));
   }
   info.created_millis = shard.created_ms;
   return info;

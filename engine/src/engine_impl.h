@@ -105,10 +105,11 @@ class EngineImpl final : public Engine {
   void PutRecordAsync(std::string_view stream, const PutRecordEntry& record,
                       PutCallback done) override;
   Status PutRecord(std::string_view stream, const PutRecordEntry& record,
-                   std::optional<u128> sequence_number_for_ordering,
+                   std::optional<SequenceNumber> sequence_number_for_ordering,
                    PutRecordResult* result) override;
   Status GetShardIterator(std::string_view stream, std::string_view shard_id,
-                          ShardIteratorType type, std::optional<u128> starting_sequence_number,
+                          ShardIteratorType type,
+                          std::optional<SequenceNumber> starting_sequence_number,
                           std::optional<int64_t> timestamp_millis,
                           std::string* shard_iterator) override;
   Status GetRecords(std::string_view shard_iterator, int32_t limit,

@@ -3,8 +3,8 @@
 #include <flatbuffers/flatbuffers.h>
 
 #include "engine/src/engine_impl.h"
-#include "engine/src/sequence.h"
 #include "storage/record_generated.h"
+#include "tidelog/sequence_number.h"
 
 namespace tidelog {
 
@@ -30,7 +30,7 @@ Status EngineImpl::ReadRecords(const ShardState& shard, uint64_t after, uint64_t
           return false;
         }
         RecordView r;
-        r.sequence_number = ExternalSeq(seq, shard.index);
+        r.sequence_number = shard.external_seq(seq);
         r.arrival_millis = rec->arrival_ms();
         if (rec->partition_key()) {
           r.partition_key = std::string_view(rec->partition_key()->data(), key_size);

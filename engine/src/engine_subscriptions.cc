@@ -10,9 +10,9 @@
 
 #include "engine/src/engine_impl.h"
 #include "engine/src/messages.h"
-#include "engine/src/sequence.h"
 #include "storage/record_generated.h"
 #include "storage/sequence.h"
+#include "tidelog/sequence_number.h"
 
 namespace tidelog {
 namespace {
@@ -193,7 +193,7 @@ Status SubscriptionImpl::ReadEvent(int32_t max_records, size_t max_bytes,
   }
   // AFTER_SEQUENCE_NUMBER this resumes right after what was handed over.
   const uint64_t continuation = std::max<uint64_t>(last, shard.starting_seq - 1);
-  event->continuation_sequence_number = ExternalSeq(continuation, shard.index);
+  event->continuation_sequence_number = shard.external_seq(continuation);
   event->millis_behind_latest =
       stopped_early ? std::max<int64_t>(0, now - storage::SeqMillis(last)) : 0;
   return Status::OK();

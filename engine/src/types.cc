@@ -1,10 +1,11 @@
-// Conversions of the data-model value types: u128 text, routing hash, shard
-// ids and the enum names used on the wire.
+// Conversions of the data-model value types: u128 and sequence-number text,
+// routing hash, shard ids and the enum names used on the wire.
 #include "tidelog/types.h"
 
 #include <openssl/evp.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -15,34 +16,83 @@ namespace {
 
 constexpr uint64_t kTen19 = 10000000000000000000ULL;
 
-// Exactly 19 digits, zero-padded.
+// "00" "01" ... "99": two digits per table read.
+constexpr std::array<char, 200> kDigitPairs = [] {
+  std::array<char, 200> t{};
+  for (int i = 0; i < 100; ++i) {
+    t[2 * i] = static_cast<char>('0' + i / 10);
+    t[2 * i + 1] = static_cast<char>('0' + i % 10);
+  }
+  return t;
+}();
+
+// Exactly 19 digits of v < 10^19, zero-padded, written right to left.
 char* WriteDigits19(uint64_t v, char* out) {
-  char digits[20];
-  const size_t n =
-      static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), v).ptr - digits);
-  std::memset(out, '0', 19 - n);
-  std::memcpy(out + 19 - n, digits, n);
+  char* p = out + 19;
+  for (int i = 0; i < 9; ++i) {
+    const auto pair = static_cast<size_t>(v % 100) * 2;
+    v /= 100;
+    p -= 2;
+    std::memcpy(p, &kDigitPairs[pair], 2);
+  }
+  out[0] = static_cast<char>('0' + v);
   return out + 19;
 }
 
 char* WriteU64(uint64_t v, char* out) { return std::to_chars(out, out + 20, v).ptr; }
 
+// 192-bit arithmetic on little-endian 64-bit limbs, for decimal text.
+using Limbs = std::array<uint64_t, 3>;
+
+// <hi, lo> / 10^19 for hi < 10^19, by multiplication with the precomputed
+// reciprocal (Moller and Granlund, "Improved division by invariant integers",
+// IEEE Trans. Computers 2011, algorithm 4): no hardware or library division.
+// 10^19 has its top bit set, so it is already normalised. Stores the
+// remainder in *rem.
+constexpr u128 kMaxU128 = ~static_cast<u128>(0);
+constexpr uint64_t kTen19Reciprocal = static_cast<uint64_t>(kMaxU128 / kTen19);  // minus 2^64
+static_assert(kTen19 >> 63 == 1);
+
+uint64_t DivTen19(uint64_t hi, uint64_t lo, uint64_t* rem) {
+  u128 q = static_cast<u128>(kTen19Reciprocal) * hi;
+  q += (static_cast<u128>(hi) << 64) | lo;
+  uint64_t q1 = static_cast<uint64_t>(q >> 64) + 1;
+  const auto q0 = static_cast<uint64_t>(q);
+  uint64_t r = lo - q1 * kTen19;
+  if (r > q0) {
+    --q1;
+    r += kTen19;
+  }
+  if (r >= kTen19) {
+    ++q1;
+    r -= kTen19;
+  }
+  *rem = r;
+  return q1;
+}
+
+// w /= 10^19; returns the remainder.
+uint64_t DivideLimbsTen19(Limbs* w) {
+  uint64_t rem = 0;
+  for (int i = 2; i >= 0; --i) (*w)[i] = DivTen19(rem, (*w)[i], &rem);
+  return rem;
+}
+
+// Decimal text of the 192-bit w: peels 19-digit chunks off the bottom until
+// the rest fits 64 bits (2^192 < 10^58: at most three chunks).
+char* WriteLimbsDecimal(Limbs w, char* out) {
+  uint64_t chunks[3];
+  int n = 0;
+  while (w[1] != 0 || w[2] != 0) chunks[n++] = DivideLimbsTen19(&w);
+  out = WriteU64(w[0], out);
+  while (n > 0) out = WriteDigits19(chunks[--n], out);
+  return out;
+}
+
 }  // namespace
 
 char* WriteU128Decimal(u128 v, char* out) {
-  if ((v >> 64) == 0) return WriteU64(static_cast<uint64_t>(v), out);
-  const u128 high = v / kTen19;
-  const uint64_t low = static_cast<uint64_t>(v % kTen19);
-  if ((high >> 64) == 0) {
-    out = WriteU64(static_cast<uint64_t>(high), out);
-  } else {
-    // high < 2^128 / 10^19 < 10^20: top is at most 3.4e1 -> one or two digits.
-    const uint64_t top = static_cast<uint64_t>(high / kTen19);
-    const uint64_t mid = static_cast<uint64_t>(high % kTen19);
-    out = WriteU64(top, out);
-    out = WriteDigits19(mid, out);
-  }
-  return WriteDigits19(low, out);
+  return WriteLimbsDecimal({static_cast<uint64_t>(v), static_cast<uint64_t>(v >> 64), 0}, out);
 }
 
 std::string U128ToDecimal(u128 v) {
@@ -50,17 +100,63 @@ std::string U128ToDecimal(u128 v) {
   return std::string(buf, WriteU128Decimal(v, buf));
 }
 
-bool ParseU128Decimal(std::string_view s, u128* out) {
-  if (s.empty() || s.size() > 39) return false;
+namespace {
+
+Limbs ToLimbs(const SequenceNumber& v) {
+  return {static_cast<uint64_t>(v.low), static_cast<uint64_t>(v.low >> 64), v.high};
+}
+
+// w = w * m + add; false on overflow past 2^192-1.
+bool MultiplyAddLimbs(Limbs* w, uint64_t m, uint64_t add) {
+  uint64_t carry = add;
+  for (uint64_t& limb : *w) {
+    const u128 p = static_cast<u128>(limb) * m + carry;
+    limb = static_cast<uint64_t>(p);
+    carry = static_cast<uint64_t>(p >> 64);
+  }
+  return carry == 0;
+}
+
+}  // namespace
+
+char* WriteSequenceNumberDecimal(const SequenceNumber& v, char* out) {
+  return WriteLimbsDecimal(ToLimbs(v), out);
+}
+
+std::string SequenceNumberToDecimal(const SequenceNumber& v) {
+  char buf[kMaxSequenceNumberDecimalChars];
+  return std::string(buf, WriteSequenceNumberDecimal(v, buf));
+}
+
+bool ParseSequenceNumber(std::string_view s, SequenceNumber* out) {
+  if (s.empty() || s.size() > kMaxSequenceNumberDecimalChars) return false;
   if (s.size() > 1 && s[0] == '0') return false;
-  u128 v = 0;
   for (char c : s) {
     if (c < '0' || c > '9') return false;
-    u128 digit = static_cast<u128>(c - '0');
-    if (v > (kMaxHashKey - digit) / 10) return false;
-    v = v * 10 + digit;
   }
-  *out = v;
+  Limbs w{0, 0, 0};
+  // Chunks of up to 19 digits: w = w * 10^len + chunk.
+  size_t first = s.size() % 19 == 0 ? 19 : s.size() % 19;
+  for (size_t pos = 0; pos < s.size();) {
+    const size_t len = pos == 0 ? first : 19;
+    uint64_t chunk = 0;
+    uint64_t scale = 1;
+    for (size_t i = pos; i < pos + len; ++i) {
+      chunk = chunk * 10 + static_cast<uint64_t>(s[i] - '0');
+      scale *= 10;
+    }
+    if (!MultiplyAddLimbs(&w, scale, chunk)) return false;
+    pos += len;
+  }
+  out->high = w[2];
+  out->low = (static_cast<u128>(w[1]) << 64) | w[0];
+  return true;
+}
+
+bool ParseU128Decimal(std::string_view s, u128* out) {
+  SequenceNumber v;
+  if (s.size() > kMaxU128DecimalChars || !ParseSequenceNumber(s, &v) || v.high != 0) return false;
+  *out = v.low;
   return true;
 }
 

@@ -20,7 +20,7 @@ std::string PutRecordCborBody(const PutRecordResult& r) {
   AppendKey("ShardId", &out);
   AppendCborShardId(r.shard_index, &out);
   AppendKey("SequenceNumber", &out);
-  AppendCborU128Decimal(r.sequence_number, &out);
+  AppendCborSequenceNumber(r.sequence_number, &out);
   return out;
 }
 
@@ -38,7 +38,7 @@ std::string PutRecordsCborBody(const std::vector<PutRecordResult>& results) {
     AppendCborHead(5, 2, &out);
     if (r.status.ok()) {
       AppendKey("SequenceNumber", &out);
-      AppendCborU128Decimal(r.sequence_number, &out);
+      AppendCborSequenceNumber(r.sequence_number, &out);
       AppendKey("ShardId", &out);
       AppendCborShardId(r.shard_index, &out);
     } else {
@@ -64,7 +64,7 @@ std::string GetRecordsCborBody(const GetRecordsResult& result) {
   for (const Record& r : result.records) {
     AppendCborHead(5, 4, &out);
     AppendKey("SequenceNumber", &out);
-    AppendCborU128Decimal(r.sequence_number, &out);
+    AppendCborSequenceNumber(r.sequence_number, &out);
     AppendKey("ApproximateArrivalTimestamp", &out);
     AppendCborTimestamp(r.arrival_millis, &out);
     AppendKey("Data", &out);

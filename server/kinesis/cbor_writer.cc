@@ -161,6 +161,14 @@ void AppendCborU128Decimal(u128 v, std::string* out) {
   out->append(buf, n);
 }
 
+void AppendCborSequenceNumber(const SequenceNumber& v, std::string* out) {
+  char buf[kMaxSequenceNumberDecimalChars + 1];
+  const char* end = WriteSequenceNumberDecimal(v, buf);
+  const auto n = static_cast<size_t>(end - buf);
+  AppendCborHead(3, n, out);
+  out->append(buf, n);
+}
+
 void AppendCborShardId(uint32_t index, std::string* out) {
   // "shardId-" + at least 12 digits; a uint32 has at most 10: always 20 bytes.
   out->push_back('\x74');

@@ -27,6 +27,8 @@ void AppendCborDouble(double d, std::string* out);
 void AppendCborTimestamp(int64_t millis, std::string* out);
 // U128ToDecimal(v) as a text string, without a temporary.
 void AppendCborU128Decimal(u128 v, std::string* out);
+// SequenceNumberToDecimal(v) as a text string, without a temporary.
+void AppendCborSequenceNumber(const SequenceNumber& v, std::string* out);
 // FormatShardId(index) as a text string, without a temporary.
 void AppendCborShardId(uint32_t index, std::string* out);
 

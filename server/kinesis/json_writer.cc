@@ -54,6 +54,11 @@ void AppendU128Decimal(u128 v, std::string* out) {
   out->append(buf, WriteU128Decimal(v, buf));
 }
 
+void AppendSequenceNumber(const SequenceNumber& v, std::string* out) {
+  char buf[kMaxSequenceNumberDecimalChars + 1];
+  out->append(buf, WriteSequenceNumberDecimal(v, buf));
+}
+
 void AppendShardId(uint32_t index, std::string* out) {
   // "%012u": at least 12 digits.
   char buf[8 + 20] = {'s', 'h', 'a', 'r', 'd', 'I', 'd', '-'};
@@ -159,6 +164,13 @@ void JsonWriter::Decimal(u128 v) {
   BeforeValue();
   out_.push_back('"');
   AppendU128Decimal(v, &out_);
+  out_.push_back('"');
+}
+
+void JsonWriter::Decimal(const SequenceNumber& v) {
+  BeforeValue();
+  out_.push_back('"');
+  AppendSequenceNumber(v, &out_);
   out_.push_back('"');
 }
 

@@ -17,6 +17,8 @@ void AppendJsonString(std::string_view s, std::string* out);
 
 // Appends U128ToDecimal(v) without a temporary (tidelog::WriteU128Decimal).
 void AppendU128Decimal(u128 v, std::string* out);
+// Appends SequenceNumberToDecimal(v) without a temporary.
+void AppendSequenceNumber(const SequenceNumber& v, std::string* out);
 
 // Appends "shardId-000000000007" (FormatShardId) without a temporary.
 void AppendShardId(uint32_t index, std::string* out);
@@ -46,7 +48,8 @@ class JsonWriter {
   void Null();
   void Timestamp(int64_t millis);
   void Blob(std::string_view bytes);
-  void Decimal(u128 v);  // as a JSON string
+  void Decimal(u128 v);                   // as a JSON string
+  void Decimal(const SequenceNumber& v);  // as a JSON string
 
   // Key + value shorthands.
   void Field(std::string_view key, std::string_view s) { Key(key), String(s); }

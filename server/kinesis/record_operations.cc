@@ -55,7 +55,7 @@ std::string PutRecordJsonBody(const PutRecordResult& r) {
   out.append(R"({"ShardId":")");
   AppendShardId(r.shard_index, &out);
   out.append(R"(","SequenceNumber":")");
-  AppendU128Decimal(r.sequence_number, &out);
+  AppendSequenceNumber(r.sequence_number, &out);
   out.append("\"}");
   return out;
 }
@@ -76,7 +76,7 @@ std::string PutRecordsJsonBody(const std::vector<PutRecordResult>& results) {
     first = false;
     if (r.status.ok()) {
       out.append(R"({"SequenceNumber":")");
-      AppendU128Decimal(r.sequence_number, &out);
+      AppendSequenceNumber(r.sequence_number, &out);
       out.append(R"(","ShardId":")");
       AppendShardId(r.shard_index, &out);
       out.append("\"}");
@@ -145,8 +145,8 @@ void PutRecord(Engine& e, JsonValue body, Responder done, const Post& post) {
   if (!s.ok()) return done(StatusResponse(s));
 
   if (const JsonValue* ordering = call->body.Find("SequenceNumberForOrdering")) {
-    u128 after = 0;
-    bool valid = ParseU128Decimal(ordering->string, &after);
+    SequenceNumber after;
+    bool valid = ParseSequenceNumber(ordering->string, &after);
     // Ordering needs the synchronous Engine::PutRecord.
     post([&e, call, done, valid, after] {
       std::string stream;
@@ -205,10 +205,10 @@ HttpResponse GetShardIterator(Engine& e, const JsonValue& body) {
   std::string_view shard_id = StringField(body, "ShardId");
   ShardIteratorType type = ShardIteratorType::kLatest;
   ParseShardIteratorType(StringField(body, "ShardIteratorType"), &type);
-  std::optional<u128> start;
+  std::optional<SequenceNumber> start;
   if (const JsonValue* seq = body.Find("StartingSequenceNumber")) {
-    u128 v = 0;
-    if (!ParseU128Decimal(seq->string, &v)) {
+    SequenceNumber v;
+    if (!ParseSequenceNumber(seq->string, &v)) {
       return ErrorResponse("InvalidArgumentException", "StartingSequenceNumber " + seq->string +
                                                            " used in GetShardIterator on shard " +
                                                            std::string(shard_id) + " in stream " +
@@ -241,7 +241,7 @@ std::string GetRecordsJsonBody(const GetRecordsResult& result) {
   for (const Record& r : result.records) {
     out.append(first ? R"({"SequenceNumber":")" : R"(,{"SequenceNumber":")");
     first = false;
-    AppendU128Decimal(r.sequence_number, &out);
+    AppendSequenceNumber(r.sequence_number, &out);
     out.append(R"(","ApproximateArrivalTimestamp":)");
     AppendEpochSeconds(r.arrival_millis, &out);
     out.append(R"(,"Data":)");

@@ -218,8 +218,8 @@ Status ParseRequest(Engine& e, const JsonValue& body, SubscribeToShardRequest* r
     return Status::InvalidArgument("Invalid StartingPosition Type.");
   }
   if (const JsonValue* seq = pos->Find("SequenceNumber")) {
-    u128 v = 0;
-    if (!ParseU128Decimal(seq->string, &v)) {
+    SequenceNumber v;
+    if (!ParseSequenceNumber(seq->string, &v)) {
       return Status::InvalidArgument("StartingSequenceNumber " + seq->string +
                                      " used in SubscribeToShard on shard " + req->shard_id +
                                      " under account " + AccountId(e) + " is invalid.");

@@ -53,6 +53,37 @@ class PutRecordsTest(TidelogdTestCase):
                               datetime.datetime)
         self.assertEqual(by_seq[r3["SequenceNumber"]]["Data"], b"explicit")
 
+    def test_sequence_numbers_in_aws_layout(self):
+        # What KCL's SequenceNumberValidator and kinesalite read out of a number:
+        # 186 bits, version 2 at bit 184, the shard index in bits 4..35, the
+        # arrival second in bits 36..71.
+        r = self.kinesis.put_record(StreamName="puts", PartitionKey="user-3", Data=b"layout",
+                                    SequenceNumberForOrdering="0")
+        text = r["SequenceNumber"]
+        self.assertEqual(len(text), 56, text)
+        n = int(text)
+        self.assertEqual(n >> 184, 2)
+        self.assertEqual(n & 0xF, 2)
+        self.assertEqual("shardId-%012d" % ((n >> 4) & 0xFFFFFFFF), r["ShardId"])
+        records, _ = self.read_shard("puts", r["ShardId"])
+        mine = [rec for rec in records if rec["SequenceNumber"] == text]
+        self.assertEqual(len(mine), 1)
+        arrival = mine[0]["ApproximateArrivalTimestamp"].timestamp()
+        self.assertEqual((n >> 36) & (2 ** 36 - 1), int(arrival))
+        # Any valid number orders a put, even one far in the past or of another shard.
+        other = self.kinesis.put_record(StreamName="puts", PartitionKey="x", Data=b"o",
+                                        ExplicitHashKey=str(MAX),
+                                        SequenceNumberForOrdering=text)
+        self.assertEqual(other["ShardId"], "shardId-000000000001")
+        # A number that cannot be a sequence number is refused as AWS refuses it.
+        with self.assertRaises(self.kinesis.exceptions.InvalidArgumentException) as e:
+            self.kinesis.put_record(StreamName="puts", PartitionKey="x", Data=b"o",
+                                    SequenceNumberForOrdering="1" + "0" * 60)
+        self.assertIn("ExclusiveMinimumSequenceNumber", str(e.exception))
+        self.assertEqual(len(self.kinesis.describe_stream(StreamName="puts")[
+            "StreamDescription"]["Shards"][0]["SequenceNumberRange"]["StartingSequenceNumber"]),
+            56)
+
     def test_put_records_500_and_order(self):
         before = self.count()
         entries = [{"PartitionKey": "user-%d" % (i % 50), "Data": ("%06d" % i).encode()}

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
       if (!results[i].status.ok()) Die("record", results[i].status);
       // Only the data's "<tag>-<n>" head goes in the ack line; the padding is implied.
       WriteLine("A " + std::to_string(results[i].shard_index) + " " +
-                tidelog::U128ToDecimal(results[i].sequence_number) + " " +
+                tidelog::SequenceNumberToDecimal(results[i].sequence_number) + " " +
                 datas[i].substr(0, datas[i].find('p')) + " " + std::to_string(datas[i].size()) +
                 "\n");
     }

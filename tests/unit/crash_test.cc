@@ -37,7 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 struct Ack {
   uint32_t shard;
-  u128 seq;
+  SequenceNumber seq;
   std::string head;  // "<tag>-<n>"
   size_t size;
 };
@@ -119,9 +119,9 @@ TEST_F(CrashTest, AcknowledgedRecordsSurviveSigkillAndSeqsAreNeverReused) {
   CreateStream("crash", 4);
   engine_.reset();
 
-  std::vector<Ack> all_acks;                // every ack, all cycles, in ack order
-  std::map<std::string, std::string> seen;  // seq -> "<shard>|<data>" of every record seen
-  std::map<uint32_t, u128> max_seen;        // per shard, the highest seq ever seen
+  std::vector<Ack> all_acks;                    // every ack, all cycles, in ack order
+  std::map<std::string, std::string> seen;      // seq -> "<shard>|<data>" of every record seen
+  std::map<uint32_t, SequenceNumber> max_seen;  // per shard, the highest seq ever seen
   size_t total_records = 0;
   int early_kills = 0;
 
@@ -166,12 +166,12 @@ TEST_F(CrashTest, AcknowledgedRecordsSurviveSigkillAndSeqsAreNeverReused) {
       Ack ack{};
       f >> a >> ack.shard >> seq_s >> ack.head >> ack.size;
       ASSERT_EQ(a, "A") << line;
-      ASSERT_TRUE(ParseU128Decimal(seq_s, &ack.seq)) << line;
+      ASSERT_TRUE(ParseSequenceNumber(seq_s, &ack.seq)) << line;
       acks.push_back(ack);
     }
     // No sequence number reused: each new ack is above everything its shard held before this
     // child started (including unacknowledged records that survived an earlier crash).
-    std::map<uint32_t, u128> last_in_cycle;
+    std::map<uint32_t, SequenceNumber> last_in_cycle;
     for (const auto& ack : acks) {
       ASSERT_EQ(seen.count(Dec(ack.seq)), 0u)
           << "seq " << Dec(ack.seq) << " reused by " << ack.head << ", was " << seen[Dec(ack.seq)];
@@ -190,7 +190,7 @@ TEST_F(CrashTest, AcknowledgedRecordsSurviveSigkillAndSeqsAreNeverReused) {
     ASSERT_NO_FATAL_FAILURE(Open(CrashOptions()));
     std::map<std::string, std::pair<uint32_t, const Record*>> by_seq;
     const auto records = ReadStream("crash");
-    std::map<uint32_t, std::vector<u128>> order;  // per shard, seqs as read
+    std::map<uint32_t, std::vector<SequenceNumber>> order;  // per shard, seqs as read
     for (const auto& r : records) {
       uint32_t shard = 0;
       ASSERT_TRUE(ParseShardId(r.shard_id, &shard));
@@ -219,8 +219,8 @@ TEST_F(CrashTest, AcknowledgedRecordsSurviveSigkillAndSeqsAreNeverReused) {
     }
     for (const auto& [seq, v] : by_seq) {
       seen[seq] = std::to_string(v.first) + "|" + v.second->data;
-      u128 s = 0;
-      ParseU128Decimal(seq, &s);
+      SequenceNumber s;
+      ASSERT_TRUE(ParseSequenceNumber(seq, &s)) << seq;
       if (!max_seen.count(v.first) || s > max_seen[v.first]) max_seen[v.first] = s;
     }
     total_records = records.size();

@@ -60,7 +60,7 @@ class EngineDiskFullTest : public ::testing::Test {
     Status s = engine_->PutRecords(stream, batch, &results);
     if (s.ok())
       for (const auto& r : results)
-        if (r.status.ok()) acked->push_back(U128ToDecimal(r.sequence_number));
+        if (r.status.ok()) acked->push_back(SequenceNumberToDecimal(r.sequence_number));
     return s;
   }
   // Every record of `stream` from TRIM_HORIZON, as decimal sequence numbers.
@@ -78,7 +78,8 @@ class EngineDiskFullTest : public ::testing::Test {
         s = engine_->GetRecords(it, 10000, &page);
         EXPECT_TRUE(s.ok()) << s.ToString();
         if (!s.ok() || page.records.empty()) break;
-        for (const auto& r : page.records) seqs.push_back(U128ToDecimal(r.sequence_number));
+        for (const auto& r : page.records)
+          seqs.push_back(SequenceNumberToDecimal(r.sequence_number));
         it = page.next_shard_iterator;
       }
     }

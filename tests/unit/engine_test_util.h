@@ -18,6 +18,7 @@
 #include "tidelog/clock.h"
 #include "tidelog/engine.h"
 #include "tidelog/options.h"
+#include "tidelog/sequence_number.h"
 #include "tidelog/status.h"
 #include "tidelog/types.h"
 
@@ -37,6 +38,18 @@ inline ::testing::AssertionResult IsOk(const Status& s, const char* expr) {
 }
 
 inline std::string Dec(u128 v) { return U128ToDecimal(v); }
+inline std::string Dec(const SequenceNumber& v) { return SequenceNumberToDecimal(v); }
+
+// The engine's internal seq inside an external number (either layout).
+inline uint64_t InternalSeqOf(const SequenceNumber& n) {
+  DecodedSequenceNumber d;
+  EXPECT_TRUE(DecodeSequenceNumber(n, &d)) << SequenceNumberToDecimal(n);
+  return d.seq;
+}
+// A number in the layout written before AWS's: seq << 64 | shard index.
+inline SequenceNumber LegacySeq(uint64_t seq, uint64_t shard_index) {
+  return SequenceNumber{0, (static_cast<u128>(seq) << 64) | shard_index};
+}
 
 inline u128 Pow2(int bits) { return static_cast<u128>(1) << bits; }
 
@@ -164,7 +177,7 @@ class EngineTest : public ::testing::Test {
   }
 
   std::string Iterator(const std::string& stream, const std::string& shard, ShardIteratorType type,
-                       std::optional<u128> seq = std::nullopt,
+                       std::optional<SequenceNumber> seq = std::nullopt,
                        std::optional<int64_t> ts = std::nullopt) {
     std::string it;
     const Status s = engine_->GetShardIterator(stream, shard, type, seq, ts, &it);

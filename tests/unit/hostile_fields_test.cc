@@ -226,30 +226,50 @@ TEST_F(HostileFieldsTest, TimestampsAtTheInt64Edges) {
   }
 }
 
-TEST_F(HostileFieldsTest, SequenceNumbersAtTheU128Edges) {
+TEST_F(HostileFieldsTest, SequenceNumbersAtTheEdges) {
   CreateStream("s", 1);
   const std::string shard = "shardId-000000000000";
   std::string it;
-  // Shard index bits past uint32: no shard.
-  EXPECT_TRUE(StatusIs(engine_->GetShardIterator("s", shard, ShardIteratorType::kAtSequenceNumber,
-                                                 kMaxHashKey, {}, &it),
-                       ErrorCode::kInvalidArgument));
-  // Right shard, largest internal seq: an empty read, not a wrap to the start.
-  Put("s", "k", "v");
-  const u128 last_of_shard0 = ~u128{0} << 64;
+  const SequenceNumber all_ones{~uint64_t{0}, kMaxHashKey};  // 2^192 - 1: neither layout
+  const SequenceNumber legacy_max{0, kMaxHashKey};           // shard index bits past uint32
+  for (const SequenceNumber& bad : {all_ones, legacy_max}) {
+    EXPECT_TRUE(StatusIs(
+        engine_->GetShardIterator("s", shard, ShardIteratorType::kAtSequenceNumber, bad, {}, &it),
+        ErrorCode::kInvalidArgument))
+        << Dec(bad);
+  }
+  // AWS's layout with the sequence index's top bit set: never handed out.
+  SequenceNumber top_bit = EncodeSequenceNumber(0, 0, 0);
+  top_bit.high |= uint64_t{1} << (143 - 128);
+  EXPECT_TRUE(StatusIs(
+      engine_->GetShardIterator("s", shard, ShardIteratorType::kAtSequenceNumber, top_bit, {}, &it),
+      ErrorCode::kInvalidArgument));
+
+  // Right shard, largest internal seq, old layout: an empty read, not a wrap to the start.
+  const PutRecordResult first = Put("s", "k", "v");
+  const SequenceNumber legacy_last = LegacySeq(~uint64_t{0}, 0);
   ASSERT_OK(engine_->GetShardIterator("s", shard, ShardIteratorType::kAfterSequenceNumber,
-                                      last_of_shard0, {}, &it));
+                                      legacy_last, {}, &it));
   EXPECT_TRUE(Drain(it).empty());
-  ASSERT_OK(engine_->GetShardIterator("s", shard, ShardIteratorType::kAtSequenceNumber, u128{0}, {},
-                                      &it));
+  // The same in AWS's layout (the largest index it allows).
+  DecodedSequenceNumber d;
+  ASSERT_TRUE(DecodeSequenceNumber(first.sequence_number, &d));
+  const SequenceNumber aws_last = EncodeSequenceNumber(~uint64_t{0} >> 1, 0, d.epoch_secs);
+  ASSERT_OK(engine_->GetShardIterator("s", shard, ShardIteratorType::kAfterSequenceNumber, aws_last,
+                                      {}, &it));
+  EXPECT_TRUE(Drain(it).empty());
+  ASSERT_OK(engine_->GetShardIterator("s", shard, ShardIteratorType::kAtSequenceNumber,
+                                      SequenceNumber{}, {}, &it));
   EXPECT_EQ(Drain(it).size(), 1u);
 
-  // An ordering number from the far future would drag the shard's clock.
+  // An ordering number from the far future would drag the shard's clock; one
+  // in neither layout is no number.
   PutRecordEntry e{"k", "v", std::nullopt};
   PutRecordResult r;
-  EXPECT_TRUE(
-      StatusIs(engine_->PutRecord("s", e, last_of_shard0, &r), ErrorCode::kInvalidArgument));
-  EXPECT_TRUE(StatusIs(engine_->PutRecord("s", e, kMaxHashKey, &r), ErrorCode::kInvalidArgument));
+  for (const SequenceNumber& bad : {legacy_last, aws_last, all_ones, top_bit}) {
+    EXPECT_TRUE(StatusIs(engine_->PutRecord("s", e, bad, &r), ErrorCode::kInvalidArgument))
+        << Dec(bad);
+  }
 }
 
 TEST_F(HostileFieldsTest, HashKeysAtTheU128Edges) {
@@ -275,6 +295,22 @@ TEST(HostileTextTest, ShardIdsPastUint32AreNotShards) {
         "18446744073709551616", "shardId--1", "shardId-+1", "shardId-", ""}) {
     EXPECT_FALSE(ParseShardId(bad, &index)) << bad;
   }
+}
+
+TEST(HostileTextTest, SequenceNumbersPast2To192AreRefused) {
+  SequenceNumber v;
+  const std::string max = "6277101735386680763835789423207666416102355444464034512895";  // 2^192-1
+  ASSERT_TRUE(ParseSequenceNumber(max, &v));
+  EXPECT_EQ(v, (SequenceNumber{~uint64_t{0}, kMaxHashKey}));
+  for (std::string_view bad : std::initializer_list<std::string_view>{
+           "6277101735386680763835789423207666416102355444464034512896",
+           "9999999999999999999999999999999999999999999999999999999999",
+           "10000000000000000000000000000000000000000000000000000000000", std::string_view(), "-1",
+           "01", "1e5", " 1"}) {
+    EXPECT_FALSE(ParseSequenceNumber(bad, &v)) << bad;
+  }
+  // The model's pattern admits 129 digits: refused without overflow.
+  EXPECT_FALSE(ParseSequenceNumber(std::string(129, '9'), &v));
 }
 
 TEST(HostileTextTest, DecimalsPastU128AreRefused) {

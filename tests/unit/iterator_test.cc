@@ -21,8 +21,8 @@ class IteratorTest : public EngineTest {
   }
 
   // Writes "r0".."r{n-1}", `gap_ms` apart; returns their sequence numbers.
-  std::vector<u128> WriteSpaced(int n, int64_t gap_ms) {
-    std::vector<u128> seqs;
+  std::vector<SequenceNumber> WriteSpaced(int n, int64_t gap_ms) {
+    std::vector<SequenceNumber> seqs;
     for (int i = 0; i < n; ++i) {
       if (i > 0) clock_->AdvanceMillis(gap_ms);
       seqs.push_back(Put("it", "k", "r" + std::to_string(i)).sequence_number);

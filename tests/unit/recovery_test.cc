@@ -146,7 +146,7 @@ TEST_F(RecoveryTest, DeletedStreamStaysDeletedAfterReopen) {
 
 TEST_F(RecoveryTest, SequenceNumbersNeverReusedAfterReopen) {
   CreateStream("seq", 2);
-  std::map<uint32_t, u128> last;
+  std::map<uint32_t, SequenceNumber> last;
   std::set<std::string> all;
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 40; ++i) {
@@ -167,11 +167,11 @@ TEST_F(RecoveryTest, SequenceNumbersNeverReusedAfterReopen) {
 TEST_F(RecoveryTest, SequenceNumbersIncreaseWhenClockSetBackwardsBeforeReopen) {
   CreateStream("back", 1);
   clock_->AdvanceMillis(10 * kHourMs);
-  u128 last = 0;
+  SequenceNumber last;
   for (int i = 0; i < 20; ++i)
     last = Put("back", "k", "before" + std::to_string(i)).sequence_number;
   ASSERT_OK(engine_->SplitShard("back", "shardId-000000000000", Pow2(127)));
-  u128 last_child = Put("back", "k", "child-before", 0).sequence_number;
+  SequenceNumber last_child = Put("back", "k", "child-before", 0).sequence_number;
   engine_.reset();
   clock_->SetMicros(kStartMicros + kHourMs * 1000);  // 9 hours earlier than the last write
   Reopen();

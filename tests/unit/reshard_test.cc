@@ -165,7 +165,7 @@ TEST_F(ReshardTest, MergeOfNonAdjacentShardsIsInvalid) {
 TEST_F(ReshardTest, ChildSequenceNumbersExceedBothParents) {
   CreateStream("q", 2);
   const auto shards = Shards("q");
-  u128 max_parent = 0;
+  SequenceNumber max_parent;
   // Shard 1 gets many more records than shard 0, at the same instant.
   for (int i = 0; i < 5; ++i) {
     max_parent =

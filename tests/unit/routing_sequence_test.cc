@@ -139,7 +139,7 @@ TEST_F(RoutingTest, InvalidBatchesStoreNothing) {
 
 TEST_F(RoutingTest, SequenceNumbersIncreaseWithinShardAndAreUniqueInStream) {
   CreateStream("s", 3);
-  std::map<uint32_t, u128> last;
+  std::map<uint32_t, SequenceNumber> last;
   std::set<std::string> all;
   // The ManualClock never moves here: ordering must not depend on time advancing.
   for (int i = 0; i < 600; ++i) {
@@ -189,14 +189,39 @@ TEST_F(RoutingTest, SequenceNumberForOrderingIsHonoured) {
   for (int i = 0; i < 50; ++i) Put("o", "k", "fill", in1);
   clock_->AdvanceMillis(10);
   const auto high = Put("o", "k", "fill", in1);
-  u128 prev = high.sequence_number;
+  // A number from another shard: the new record's internal seq is above it
+  // (AWS promises order only per partition key, so per shard; see below).
+  SequenceNumber prev = high.sequence_number;
   for (int i = 0; i < 5; ++i) {
     PutRecordEntry e{"k", "ordered", in0};
     PutRecordResult r;
     ASSERT_OK(engine_->PutRecord("o", e, prev, &r));
     ASSERT_TRUE(r.status.ok());
     EXPECT_EQ(r.shard_index, 0u);
+    EXPECT_GT(InternalSeqOf(r.sequence_number), InternalSeqOf(prev))
+        << Dec(r.sequence_number) << " after " << Dec(prev);
+    prev = r.sequence_number;
+  }
+  // Same key, each record ordered after the previous one, across a split
+  // that moves the key to a child: strictly increasing numbers throughout.
+  for (int i = 0; i < 6; ++i) {
+    if (i == 3) {
+      ASSERT_OK(engine_->SplitShard("o", "shardId-000000000000", in0 + 2));
+    }
+    PutRecordEntry e{"k", "same-key", in0};
+    PutRecordResult r;
+    ASSERT_OK(engine_->PutRecord("o", e, prev, &r));
+    ASSERT_TRUE(r.status.ok());
+    EXPECT_EQ(r.shard_index, i < 3 ? 0u : 2u);
     EXPECT_TRUE(r.sequence_number > prev) << Dec(r.sequence_number) << " <= " << Dec(prev);
+    prev = r.sequence_number;
+  }
+  // "0" and a number in the layout written before AWS's are accepted too.
+  for (const SequenceNumber& any : {SequenceNumber{}, LegacySeq(InternalSeqOf(prev), 2)}) {
+    PutRecordEntry e{"k", "any", in0};
+    PutRecordResult r;
+    ASSERT_OK(engine_->PutRecord("o", e, any, &r));
+    EXPECT_TRUE(r.sequence_number > prev);
     prev = r.sequence_number;
   }
 }

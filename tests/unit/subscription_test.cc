@@ -50,7 +50,7 @@ struct Subscriber {
 struct Event {
   SubscriptionEvent ev;
   std::vector<std::string> data;
-  std::vector<u128> seqs;
+  std::vector<SequenceNumber> seqs;
 };
 
 Event Read(Subscriber& s, int32_t max_records = 10000, size_t max_bytes = 1 << 20) {
@@ -84,8 +84,8 @@ class SubscriptionTest : public EngineTest {
   }
 
   Status Subscribe(Subscriber* s, const std::string& shard, ShardIteratorType type,
-                   std::optional<u128> seq = std::nullopt, std::optional<int64_t> ts = std::nullopt,
-                   std::string arn = "") {
+                   std::optional<SequenceNumber> seq = std::nullopt,
+                   std::optional<int64_t> ts = std::nullopt, std::string arn = "") {
     SubscribeToShardRequest r;
     r.consumer_arn = arn.empty() ? arn_ : arn;
     r.shard_id = shard;
@@ -193,7 +193,7 @@ TEST_F(SubscriptionTest, EveryStartingPosition) {
   Put("s", "k", "c");
   struct Case {
     ShardIteratorType type;
-    std::optional<u128> seq;
+    std::optional<SequenceNumber> seq;
     std::optional<int64_t> ts;
     std::vector<std::string> want;
   };
@@ -241,7 +241,7 @@ TEST_F(SubscriptionTest, NoGapOrRepeatAcrossEventsAndResubscriptions) {
   Subscriber s1;
   ASSERT_OK(Subscribe(&s1, kS0, ShardIteratorType::kTrimHorizon));
   std::vector<std::string> got;
-  std::optional<u128> continuation;
+  std::optional<SequenceNumber> continuation;
   for (int i = 0; i < 3; ++i) {  // three events of 700, then the client leaves
     Event e = Read(s1, 700);
     ASSERT_EQ(e.ev.record_count, 700);
@@ -339,7 +339,7 @@ TEST_F(SubscriptionTest, LifetimeEndsByTheInjectedClock) {
   Event e = Read(s);
   ASSERT_EQ(e.data, std::vector<std::string>{"a"});
   EXPECT_EQ(e.ev.end, SubscriptionEnd::kNone);
-  const u128 continuation = *e.ev.continuation_sequence_number;
+  const SequenceNumber continuation = *e.ev.continuation_sequence_number;
   clock_->AdvanceMillis(1);
   Put("s", "k", "b");
   e = Read(s);
@@ -439,7 +439,7 @@ TEST_F(SubscriptionTest, ResumesAfterARestartFromTheContinuation) {
   Subscriber a;
   ASSERT_OK(Subscribe(&a, kS0, ShardIteratorType::kTrimHorizon));
   Event e = Read(a, 60);
-  const u128 continuation = *e.ev.continuation_sequence_number;
+  const SequenceNumber continuation = *e.ev.continuation_sequence_number;
   a.sub.reset();
   Reopen();
   Subscriber b;

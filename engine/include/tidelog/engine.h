@@ -192,17 +192,19 @@ class Engine {
   virtual void PutRecordAsync(std::string_view stream, const PutRecordEntry& record,
                               PutCallback done) = 0;
 
-  // One record. With `sequence_number_for_ordering`, the new record's
-  // sequence number is strictly greater than it.
+  // One record. With `sequence_number_for_ordering` (any number in either
+  // layout, "0" included), the new record's internal seq is above the
+  // number's, so its sequence number is strictly greater than any earlier
+  // number of the same shard.
   virtual Status PutRecord(std::string_view stream, const PutRecordEntry& record,
-                           std::optional<u128> sequence_number_for_ordering,
+                           std::optional<SequenceNumber> sequence_number_for_ordering,
                            PutRecordResult* result) = 0;
 
   // `starting_sequence_number` is used by AT_/AFTER_SEQUENCE_NUMBER,
   // `timestamp_millis` by AT_TIMESTAMP.
   virtual Status GetShardIterator(std::string_view stream, std::string_view shard_id,
                                   ShardIteratorType type,
-                                  std::optional<u128> starting_sequence_number,
+                                  std::optional<SequenceNumber> starting_sequence_number,
                                   std::optional<int64_t> timestamp_millis,
                                   std::string* shard_iterator) = 0;
 

@@ -2,6 +2,7 @@
 // sequence numbers, shards, streams, consumers and records.
 #pragma once
 
+#include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -13,7 +14,7 @@
 
 namespace tidelog {
 
-// 128-bit unsigned integer: hash keys and external sequence numbers.
+// 128-bit unsigned integer: hash keys.
 __extension__ typedef unsigned __int128 u128;
 inline constexpr u128 kMaxHashKey = ~static_cast<u128>(0);  // 2^128 - 1
 
@@ -26,6 +27,24 @@ inline constexpr size_t kMaxU128DecimalChars = 39;
 // and returns the end. 19-digit limbs: at most two 128-bit divisions.
 char* WriteU128Decimal(u128 v, char* out);
 bool ParseU128Decimal(std::string_view s, u128* out);
+
+// A sequence number as clients see it: an unsigned integer below 2^192,
+// written in decimal. The engine hands out AWS's 186-bit layout (56 decimal
+// digits; tidelog/sequence_number.h documents the fields) and still reads the
+// 128-bit numbers of data directories written before it. Ordered as integers.
+struct SequenceNumber {
+  uint64_t high = 0;  // bits 128..191
+  u128 low = 0;       // bits 0..127
+  auto operator<=>(const SequenceNumber&) const = default;
+};
+// Longest decimal of a SequenceNumber (2^192-1 has 58 digits).
+inline constexpr size_t kMaxSequenceNumberDecimalChars = 58;
+// Writes the decimal digits of `v` at `out` (room for
+// kMaxSequenceNumberDecimalChars) and returns the end.
+char* WriteSequenceNumberDecimal(const SequenceNumber& v, char* out);
+std::string SequenceNumberToDecimal(const SequenceNumber& v);
+// Accepts `0|[1-9][0-9]*` below 2^192 (no sign, no leading zeros).
+bool ParseSequenceNumber(std::string_view s, SequenceNumber* out);
 
 // MD5 of the partition key as an unsigned 128-bit big-endian integer: the
 // Kinesis routing hash.
@@ -84,8 +103,8 @@ struct ShardInfo {
   std::string parent_shard_id;           // empty when none
   std::string adjacent_parent_shard_id;  // empty when none
   HashKeyRange hash_key_range;
-  u128 starting_sequence_number = 0;
-  std::optional<u128> ending_sequence_number;  // set once the shard is closed
+  SequenceNumber starting_sequence_number;
+  std::optional<SequenceNumber> ending_sequence_number;  // set once the shard is closed
   int64_t created_millis = 0;
   bool open() const { return !ending_sequence_number.has_value(); }
 };
@@ -177,11 +196,11 @@ struct PutRecordEntry {
 struct PutRecordResult {
   Status status;
   uint32_t shard_index = 0;  // FormatShardId(shard_index) is the ShardId
-  u128 sequence_number = 0;
+  SequenceNumber sequence_number;
 };
 
 struct Record {
-  u128 sequence_number = 0;
+  SequenceNumber sequence_number;
   int64_t arrival_millis = 0;  // ApproximateArrivalTimestamp
   std::string partition_key;
   std::string data;
@@ -191,7 +210,7 @@ struct Record {
 // A record read in place: the views point into storage buffers and are valid
 // only during the visitor call that receives them.
 struct RecordView {
-  u128 sequence_number = 0;
+  SequenceNumber sequence_number;
   int64_t arrival_millis = 0;
   std::string_view partition_key;
   std::string_view data;
@@ -239,8 +258,8 @@ struct SubscribeToShardRequest {
   std::string consumer_arn;
   std::string shard_id;
   ShardIteratorType starting_position = ShardIteratorType::kLatest;
-  std::optional<u128> sequence_number;      // AT_/AFTER_SEQUENCE_NUMBER
-  std::optional<int64_t> timestamp_millis;  // AT_TIMESTAMP
+  std::optional<SequenceNumber> sequence_number;  // AT_/AFTER_SEQUENCE_NUMBER
+  std::optional<int64_t> timestamp_millis;        // AT_TIMESTAMP
 };
 
 // Why a subscription ended.
@@ -266,7 +285,7 @@ struct SubscriptionEvent {
   // Resubscribe AFTER_SEQUENCE_NUMBER this to lose and repeat nothing.
   // Absent exactly when the shard is closed and has been read to its end;
   // child_shards then lists its children.
-  std::optional<u128> continuation_sequence_number;
+  std::optional<SequenceNumber> continuation_sequence_number;
   int64_t millis_behind_latest = 0;
   std::vector<ChildShard> child_shards;
   // Set once the subscription is over: send has_event's event (if any), then
