@@ -12,7 +12,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libsimdjson-dev libcpptoml-dev libnghttp2-dev
-  clang-format clang-tidy
+  clang-format clang-tidy clang-14 libclang-rt-14-dev
   curl nghttp2-client openssl
 )
 

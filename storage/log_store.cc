@@ -4,6 +4,7 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/convenience.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/slice_transform.h>
@@ -117,10 +118,18 @@ void LogBatch::DeleteMeta(std::string_view key) {
 
 rocksdb::Options LogStoreDbOptions(const LogStoreOptions& options) {
   rocksdb::Options o;
+  if (options.env != nullptr) o.env = options.env;
   o.create_if_missing = true;
   o.create_missing_column_families = true;
   o.max_open_files = -1;
-  o.track_and_verify_wals_in_manifest = true;
+  // track_and_verify_wals_in_manifest stays off (its default) on RocksDB 7.8:
+  // with it on, a sync=true write that closes a WAL writes the MANIFEST from
+  // the write leader (DBImpl::ApplyWALToManifest), and under error recovery
+  // that leader can wait on the MANIFEST queue while DB::Resume() waits for
+  // the leader: writes hang (seen here under injected ENOSPC). 7.8 also has a
+  // false "Missing WAL" open failure after SyncWAL (facebook/rocksdb#10892,
+  // fixed in 7.10). What is given up: a closed WAL deleted by hand is not
+  // named on open; the power-loss tests show acknowledged data survives.
   o.wal_bytes_per_sync = 1 << 20;
   o.bytes_per_sync = 1 << 20;
   o.max_total_wal_size = 512ULL << 20;
@@ -136,7 +145,7 @@ rocksdb::Options LogStoreDbOptions(const LogStoreOptions& options) {
   // Our own SstFileManager (RocksDB would make a default one): NoSpace
   // background errors are then recoverable by DB::Resume(). Deletions are
   // never rate-limited (rate 0), so reclaim frees space at once.
-  o.sst_file_manager.reset(rocksdb::NewSstFileManager(rocksdb::Env::Default(), o.info_log));
+  o.sst_file_manager.reset(rocksdb::NewSstFileManager(o.env, o.info_log));
   // RocksDB retries retryable (non-NoSpace) background I/O errors itself,
   // and DB::Resume() is Busy meanwhile: retry every 200 ms, not every 1 s.
   o.bgerror_resume_retry_interval = 200 * 1000;
@@ -216,6 +225,19 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return rocksdb::Status::IOError("cannot create " + options.dir + ": " + ec.message());
 
+  // RocksDB's create_if_missing would make a new, empty database in a
+  // directory that lost its CURRENT file but still holds the data. The marker
+  // file says a store was completely created here: refuse instead of reading
+  // a damaged directory as empty. (Without the marker, a creation that was
+  // interrupted is simply done again.)
+  const std::filesystem::path dir_path(options.dir);
+  if (!std::filesystem::exists(dir_path / "CURRENT", ec) &&
+      std::filesystem::exists(dir_path / kStoreMarker, ec)) {
+    return rocksdb::Status::Corruption(
+        "the data directory was created as a Tidelog store but has lost its CURRENT file: it is "
+        "damaged; refusing to open it as a new, empty store");
+  }
+
   store->options_ = LogStoreDbOptions(options);
   rocksdb::Options& o = store->options_;
   o.listeners.push_back(std::make_shared<ErrorListener>(store.get()));
@@ -258,8 +280,24 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
   }
   s = store->CheckFormat();
   if (!s.ok()) return s;
+  s = store->WriteMarker();
+  if (!s.ok()) return s;
+  store->resumer_ = std::thread([raw_store = store.get()] { raw_store->RunResumer(); });
   *out = std::move(store);
   return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::WriteMarker() {
+  const std::string path = dir_ + "/" + kStoreMarker;
+  rocksdb::FileSystem* fs = options_.env->GetFileSystem().get();
+  if (fs->FileExists(path, rocksdb::IOOptions(), nullptr).ok()) return rocksdb::Status::OK();
+  rocksdb::IOStatus s =
+      rocksdb::WriteStringToFile(fs, "Tidelog store\n", path, /*should_sync=*/true);
+  std::unique_ptr<rocksdb::FSDirectory> dir;
+  if (s.ok()) s = fs->NewDirectory(dir_, rocksdb::IOOptions(), &dir, nullptr);
+  if (s.ok())
+    s = dir->FsyncWithDirOptions(rocksdb::IOOptions(), nullptr, rocksdb::DirFsyncOptions());
+  return s;
 }
 
 rocksdb::Status LogStore::CheckFormat() {
@@ -290,6 +328,14 @@ rocksdb::Status LogStore::CheckFormat() {
 }
 
 LogStore::~LogStore() {
+  if (resumer_.joinable()) {
+    {
+      std::lock_guard<std::mutex> lock(resumer_mu_);
+      resumer_stop_ = true;
+    }
+    resumer_cv_.notify_all();
+    resumer_.join();
+  }
   if (!db_) return;
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
@@ -434,74 +480,6 @@ rocksdb::Status LogStore::LastSeq(uint64_t shard, uint64_t* seq) {
       return rocksdb::Status::OK();
     }
     if (!it->status().ok()) return it->status();
-  }
-  return rocksdb::Status::OK();
-}
-
-rocksdb::Status LogStore::DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped) {
-  *dropped = 0;
-  std::vector<std::shared_ptr<Segment>> victims;
-  {
-    std::shared_lock<std::shared_mutex> lock(segments_mu_);
-    for (const auto& [start, seg] : segments_) {
-      if (seg->end_ms() <= cutoff_ms) victims.push_back(seg);
-    }
-  }
-  for (const auto& seg : victims) {
-    rocksdb::Status s = db_->DropColumnFamily(seg->handle());
-    if (!s.ok()) return s;
-    std::unique_lock<std::shared_mutex> lock(segments_mu_);
-    segments_.erase(seg->start_ms());
-    ++*dropped;
-  }
-  if (!victims.empty()) {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    std::erase_if(pending_,
-                  [&](const PendingRange& p) { return p.segment->end_ms() <= cutoff_ms; });
-  }
-  return rocksdb::Status::OK();
-}
-
-rocksdb::Status LogStore::DeleteShardRange(uint64_t shard, uint64_t from, uint64_t to) {
-  if (from >= to) return rocksdb::Status::OK();
-  RecordKey begin(shard, from);
-  RecordKey end =
-      to == std::numeric_limits<uint64_t>::max() ? RecordKey(shard + 1, 0) : RecordKey(shard, to);
-  int64_t to_ms = to == std::numeric_limits<uint64_t>::max() ? std::numeric_limits<int64_t>::max()
-                                                             : SeqMillis(to - 1);
-  rocksdb::Status admit = Admit(WriteKind::kReclaim);
-  if (!admit.ok()) return admit;
-  for (const auto& segment : SegmentsOverlapping(SeqMillis(from), to_ms)) {
-    AnchorMemtable();
-    rocksdb::Status s = db_->DeleteRange(rocksdb::WriteOptions(), segment->handle(),
-                                         rocksdb::Slice(begin.bytes, kRecordKeySize),
-                                         rocksdb::Slice(end.bytes, kRecordKeySize));
-    if (!s.ok()) {
-      NoteError(s, "range delete failed");
-      return s;
-    }
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    pending_.push_back({segment, std::string(begin.view()), std::string(end.view())});
-  }
-  return rocksdb::Status::OK();
-}
-
-rocksdb::Status LogStore::CompactPending() {
-  std::vector<PendingRange> work;
-  {
-    std::lock_guard<std::mutex> lock(pending_mu_);
-    work.swap(pending_);
-  }
-  for (const auto& p : work) {
-    rocksdb::Slice b(p.begin), e(p.end);
-    // include_end = false: [begin, end) as DeleteRange, so a file whose last
-    // key is `end` (a chunk still holding live records) stays.
-    rocksdb::Status s = rocksdb::DeleteFilesInRange(db_.get(), p.segment->handle(), &b, &e, false);
-    if (!s.ok()) return s;
-    rocksdb::CompactRangeOptions cro;
-    cro.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-    s = db_->CompactRange(cro, p.segment->handle(), &b, &e);
-    if (!s.ok() && !s.IsColumnFamilyDropped()) return s;
   }
   return rocksdb::Status::OK();
 }

@@ -16,6 +16,9 @@
 //   segments is bounded by retention / window, never by the shard count.
 // - The default column family holds the storage format version; a directory
 //   of another format is refused, never misread.
+// - The file TIDELOG-STORE marks a completely created store: a directory that
+//   has it but lost RocksDB's CURRENT file is refused as damaged, never opened
+//   as a new, empty store.
 //
 // Thread-safety: reads and metadata lookups from any thread. SegmentFor() and
 // Write() are called by one writer thread (the GroupCommitter); retention calls
@@ -27,6 +30,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -34,6 +38,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -60,6 +65,9 @@ struct LogStoreOptions {
   // Default (empty): StderrLogSink(). The store's own disk-full transitions
   // are logged here too.
   LogSink log_sink;
+  // The Env RocksDB does its file I/O through. Not owned; must outlive the
+  // store. Default (nullptr): rocksdb::Env::Default().
+  rocksdb::Env* env = nullptr;
 };
 
 // What a write does to disk usage, for admission under a full disk.
@@ -198,7 +206,9 @@ class LogStore {
   rocksdb::Status DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped);
   // Deletes the chunks of `shard` whose last seq is in [from, to) (to ==
   // UINT64_MAX: to the end of the shard) in every segment that may hold them,
-  // and queues those ranges for CompactPending(). A chunk straddling `to`
+  // (whole SST files at once, point deletes for the rest: never a RocksDB
+  // range tombstone, see DeleteKeysInRange), and queues those ranges for
+  // CompactPending(). A chunk straddling `to`
   // stays whole: callers keep reading from `to` on (ReadShard's `after`), and
   // a later call with from = this `to` deletes it.
   rocksdb::Status DeleteShardRange(uint64_t shard, uint64_t from, uint64_t to);
@@ -220,6 +230,14 @@ class LogStore {
   LogStore() = default;
   // Refuses a directory of another storage format; marks a new one.
   rocksdb::Status CheckFormat();
+  // Point-deletes every key of `cf` in [begin, end), in bounded batches.
+  rocksdb::Status DeleteKeysInRange(rocksdb::ColumnFamilyHandle* cf, const rocksdb::Slice& begin,
+                                    const rocksdb::Slice& end);
+  // Creates kStoreMarker (synced) once the store is complete.
+  rocksdb::Status WriteMarker();
+  // A file in the data directory, written once a store is completely created:
+  // with it and no CURRENT file, the directory is damaged, not new.
+  static constexpr char kStoreMarker[] = "TIDELOG-STORE";
   rocksdb::ColumnFamilyOptions SegmentOptions() const;
   std::vector<std::shared_ptr<Segment>> SegmentsOverlapping(int64_t from_ms, int64_t to_ms);
 
@@ -265,6 +283,15 @@ class LogStore {
   std::atomic<bool> meta_anchored_{false};  // the active meta memtable holds the anchor
   bool stuck_logged_ = false;               // guarded by resume_mu_
   std::atomic<uint64_t> resumes_{0};
+  // The resumer thread: while the store is degraded it calls TryResume()
+  // every kResumeInterval, so recovery never waits for a writer to arrive (a
+  // writer may itself be blocked inside RocksDB on a write stall that only a
+  // successful flush, i.e. a resume, ends).
+  void RunResumer();
+  std::thread resumer_;
+  std::mutex resumer_mu_;
+  std::condition_variable resumer_cv_;
+  bool resumer_stop_ = false;           // guarded by resumer_mu_
   std::mutex resume_mu_;                // one Resume() at a time
   int64_t last_resume_ns_ = INT64_MIN;  // guarded by resume_mu_
   // Not resume_mu_: a Resume() that fails calls the listener on its thread.

@@ -113,6 +113,18 @@ rocksdb::Status LogStore::TryResume(bool force) {
   return rocksdb::Status::OK();
 }
 
+void LogStore::RunResumer() {
+  std::unique_lock<std::mutex> lock(resumer_mu_);
+  while (!resumer_stop_) {
+    resumer_cv_.wait_for(lock, kResumeInterval, [this] { return resumer_stop_; });
+    if (resumer_stop_) break;
+    if (!degraded()) continue;
+    lock.unlock();
+    TryResume().PermitUncheckedError();
+    lock.lock();
+  }
+}
+
 bool LogStore::AnyMemtableHoldsData() {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs{default_cf_, meta_};
   std::vector<std::shared_ptr<Segment>> keep;

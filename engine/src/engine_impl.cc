@@ -104,6 +104,7 @@ Status EngineImpl::Init() {
   so.write_buffer_bytes = options_.write_buffer_bytes;
   so.min_free_bytes = options_.min_free_bytes;
   so.log_sink = StorageLogSink(options_.log_sink);
+  so.env = options_.storage_env;
   rocksdb::Status rs = storage::LogStore::Open(so, &store_);
   if (!rs.ok()) return Status::IoError("cannot open " + options_.data_dir + ": " + rs.ToString());
 

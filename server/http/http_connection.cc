@@ -135,8 +135,9 @@ void HttpConnection::OnHeader(error_code ec) {
     if (!parser_->is_done() && (expects_continue || !small_body)) {
       // Never read: a client waiting for 100 Continue sends no body after a
       // final answer, and a large one is not worth receiving.
+      const bool is_head = request.method == "HEAD";
       request_.reset();
-      EnqueueResponseAndClose(std::move(*answer));
+      EnqueueResponseAndClose(std::move(*answer), is_head);
       return;
     }
     early_response_ = std::move(*answer);
@@ -291,7 +292,7 @@ void HttpConnection::EnqueueErrorAndClose(int status) {
   EnqueueResponseAndClose(std::move(response));
 }
 
-void HttpConnection::EnqueueResponseAndClose(HttpResponse response) {
+void HttpConnection::EnqueueResponseAndClose(HttpResponse response, bool is_head) {
   stop_reading_ = true;
   // A body being read (or waited for) is dropped unread.
   ReleaseBodyBudget(std::exchange(body_charge_, 0));
@@ -299,6 +300,7 @@ void HttpConnection::EnqueueResponseAndClose(HttpResponse response) {
   slot.ready = true;
   slot.keep_alive = false;
   slot.close_after = true;
+  slot.is_head = is_head;
   slot.response = std::move(response);
   slots_.push_back(std::move(slot));
   Pump();
@@ -314,6 +316,7 @@ void HttpConnection::Dispatch() {
 
   Slot slot;
   slot.keep_alive = message.keep_alive();
+  slot.is_head = request.method == "HEAD";
   if (!slot.keep_alive) stop_reading_ = true;
   // The slot holds the budget of the body it hands on (a chunked body may
   // have come in under its charge) until its response arrives.
@@ -414,6 +417,12 @@ void HttpConnection::Pump() {
     return;
   }
 
+  if (!slots_.empty() && slots_.front().ready && slots_.front().is_head &&
+      slots_.front().response.stream) {
+    // No body goes to a HEAD, so a streamed one is not produced at all.
+    slots_.front().response.stream->Cancel();
+    slots_.front().response.stream.reset();
+  }
   if (!slots_.empty() && slots_.front().ready && slots_.front().response.stream) {
     PumpStream();
     return;
@@ -432,7 +441,9 @@ void HttpConnection::Pump() {
     const bool close = !slot.keep_alive || slot.close_after || (last_in_flight && no_more_requests);
     slot.head = SerializeHead(slot, close);
     write_buffers_.emplace_back(asio::buffer(slot.head));
-    if (!slot.response.body.empty()) write_buffers_.emplace_back(asio::buffer(slot.response.body));
+    if (!slot.response.body.empty() && !slot.is_head) {
+      write_buffers_.emplace_back(asio::buffer(slot.response.body));
+    }
     ++count;
     if (close) {
       close_after_write_ = true;

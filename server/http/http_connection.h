@@ -53,6 +53,7 @@ class HttpConnection : public LoopConnection, public std::enable_shared_from_thi
     bool ready = false;
     bool keep_alive = true;
     bool close_after = false;  // server-made error: close (lingering) after it
+    bool is_head = false;      // HEAD: the body is not sent (RFC 9110 9.3.2)
     size_t body_bytes = 0;     // body budget held until the response arrives
     HttpResponse response;
     std::string head;        // serialized status line and headers, while being written
@@ -75,7 +76,7 @@ class HttpConnection : public LoopConnection, public std::enable_shared_from_thi
   void Dispatch();
   void OnReadError(boost::system::error_code ec);
   void EnqueueErrorAndClose(int status);
-  void EnqueueResponseAndClose(HttpResponse response);
+  void EnqueueResponseAndClose(HttpResponse response, bool is_head = false);
   Responder MakeResponder(uint64_t seq);
   void OnComplete(uint64_t seq, HttpResponse response);
   // Writes what is ready, resumes paused reads, closes when done.

@@ -32,13 +32,15 @@ class Scanner {
   }
 
   // Whether another member follows; consumes the break of an indefinite one.
+  // An indefinite container ends only at its break: at the end of the input
+  // the caller reads on and fails (the body is truncated).
   bool More(uint64_t count, uint64_t seen) {
     if (count != kIndefiniteCount) return seen < count;
     if (p_ < end_ && *p_ == 0xff) {
       ++p_;
       return false;
     }
-    return p_ < end_;
+    return true;
   }
 
   // A definite text (major 3) or byte (major 2) string, as a view.

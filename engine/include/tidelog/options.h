@@ -10,6 +10,10 @@
 #include "tidelog/clock.h"
 #include "tidelog/types.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace tidelog {
 
 enum class Durability {
@@ -110,6 +114,12 @@ struct EngineOptions {
   // Where the engine and RocksDB log (RocksDB writes no LOG file). Default
   // (empty): warnings and errors to stderr.
   LogSink log_sink;
+
+  // The RocksDB Env the store does its file I/O through: an embedder's own
+  // (an encrypted or instrumented file system), or the fault-injecting one of
+  // the power-loss tests. Not owned; must outlive the engine. Default
+  // (nullptr): rocksdb::Env::Default().
+  rocksdb::Env* storage_env = nullptr;
 };
 
 }  // namespace tidelog

@@ -1,0 +1,14 @@
+// Fuzz target (differential): the JSON put fast path against the general JSON path.
+#include <cstddef>
+#include <cstdint>
+
+#include "tests/fuzz/put_diff.h"
+
+// The JSON PutRecord(s) fast path (server/kinesis/put_fast_path.cc) against the general JSON path.
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  // The first byte picks PutRecords (odd) or PutRecord; the rest is the body.
+  tidelog::fuzz::CheckPutAgreement((data[0] & 1) != 0, tidelog::fuzz::AsView(data + 1, size - 1),
+                                   tidelog::server::kinesis::WireFormat::kJson);
+  return 0;
+}
