@@ -30,6 +30,21 @@ std::string_view ContainerError(const JsonValue& v) {
 
 std::optional<std::string> CheckValue(const Shape& shape, JsonValue* v);
 
+// The character that starts at s[i], as AWS's (Java) message names it: a
+// whole UTF-8 sequence, never a lone byte of one (that would make the error
+// response invalid UTF-8); bytes that are not UTF-8 (the JSON parser lets
+// none through) become U+FFFD.
+std::string CharacterAt(const std::string& s, size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  if (c < 0x80) return std::string(1, static_cast<char>(c));
+  const size_t len = c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+  bool valid = len != 0 && len <= s.size() - i;
+  for (size_t k = 1; valid && k < len; ++k) {
+    valid = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+  }
+  return valid ? s.substr(i, len) : std::string("\xEF\xBF\xBD");
+}
+
 std::optional<std::string> CheckBlob(JsonValue* v) {
   if (v->bytes) return std::nullopt;  // a CBOR byte string holds the bytes themselves
   const std::string& s = v->string;
@@ -44,7 +59,7 @@ std::optional<std::string> CheckBlob(JsonValue* v) {
     bool alphabet = std::isalnum(c) || c == '+' || c == '/';
     // An '=' followed by anything but '=' is reported as the invalid character.
     if ((!alphabet && c != '=') || (c == '=' && i + 1 < s.size() && s[i + 1] != '='))
-      return fail(std::string("Invalid Base64 character: '") + static_cast<char>(c) + "'");
+      return fail("Invalid Base64 character: '" + CharacterAt(s, i) + "'");
   }
   std::string decoded;
   decoded.reserve(s.size() / 4 * 3);

@@ -74,6 +74,13 @@ TEST(ValidationTest, BlobSerializationMessages) {
             "Serialization: '=+/=' can not be converted to a Blob: Invalid Base64 character: '='");
   EXPECT_EQ(put("ab!d"),
             "Serialization: 'ab!d' can not be converted to a Blob: Invalid Base64 character: '!'");
+  // A non-ASCII character is named whole, so the response stays UTF-8 (found
+  // by the kinesis_service fuzz target).
+  EXPECT_EQ(put("ab\xD0\x86"
+                "cdef"),
+            "Serialization: 'ab\xD0\x86"
+            "cdef' can not be converted to a Blob: Invalid "
+            "Base64 character: '\xD0\x86'");
   EXPECT_EQ(put("+/+="),
             "Serialization: '+/+=' can not be converted to a Blob: Invalid last non-pad Base64 "
             "character dectected");
