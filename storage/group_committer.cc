@@ -71,6 +71,9 @@ void GroupCommitter::WriteGroups(std::deque<std::unique_ptr<CommitJob>>* jobs) {
   std::vector<rocksdb::Status> refused;  // per job of `group`; OK: prepared
   while (!jobs->empty()) {
     batch_.Clear();
+    // Held from admission to the write: the store cannot reopen RocksDB
+    // between the Admit() that let a job in and the write of its Prepare.
+    batch_.HoldStore();
     group.clear();
     refused.clear();
     // A failed group's batch goes first, so writes land in order.
@@ -107,6 +110,7 @@ void GroupCommitter::WriteGroups(std::deque<std::unique_ptr<CommitJob>>* jobs) {
         has_unwritten_ = true;
       }
     }
+    batch_.ReleaseStore();  // Write() did, unless nothing was prepared
     for (size_t i = 0; i < group.size(); ++i) group[i]->Complete(refused[i].ok() ? s : refused[i]);
   }
 }

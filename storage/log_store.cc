@@ -1,5 +1,7 @@
-// LogStore: RocksDB setup, segment column families, reads and reclaim (disk-full
-// handling is in log_store_space.cc).
+// LogStore: RocksDB setup, segment column families, and reads (Segment and
+// LogBatch are in log_batch.cc, disk-full handling in log_store_space.cc,
+// retention in log_store_reclaim.cc, the hold and reopening in
+// log_store_reopen.cc).
 #include "storage/log_store.h"
 
 #include <rocksdb/cache.h>
@@ -31,88 +33,6 @@ constexpr char kMetaCf[] = "meta";
 constexpr char kFormatKey[] = "tidelog.storage.format";
 constexpr char kFormatVersion[] = "2";
 }  // namespace
-
-// ---- Segment ---------------------------------------------------------------
-
-Segment::Segment(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, int64_t start_ms, int64_t end_ms)
-    : db_(db), cf_(cf), start_ms_(start_ms), end_ms_(end_ms) {}
-
-Segment::~Segment() { db_->DestroyColumnFamilyHandle(cf_).PermitUncheckedError(); }
-
-std::string Segment::Name(int64_t start_ms, int64_t end_ms) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "seg-%016" PRId64 "-%016" PRId64, start_ms, end_ms);
-  return buf;
-}
-
-bool Segment::ParseName(const std::string& name, int64_t* start_ms, int64_t* end_ms) {
-  int64_t s = 0, e = 0;
-  int consumed = 0;
-  if (std::sscanf(name.c_str(), "seg-%16" SCNd64 "-%16" SCNd64 "%n", &s, &e, &consumed) != 2 ||
-      static_cast<size_t>(consumed) != name.size() || e <= s) {
-    return false;
-  }
-  *start_ms = s;
-  *end_ms = e;
-  return true;
-}
-
-// ---- LogBatch --------------------------------------------------------------
-
-void LogBatch::PutRecord(const std::shared_ptr<Segment>& segment, uint64_t shard, uint64_t seq,
-                         std::string_view value) {
-  OpenChunk& open = open_[shard];
-  assert(open.chunk.empty() || seq > open.chunk.last_seq());
-  if (open.segment != segment) {
-    if (!open.chunk.empty()) SealChunk(shard, &open);
-    open.segment = segment;
-  }
-  const size_t before = open.chunk.size_bytes();
-  open.chunk.Add(seq, value);
-  open_bytes_ += open.chunk.size_bytes() - before;  // the entry's encoded bytes
-  if (open.chunk.size_bytes() >= kChunkTargetBytes) SealChunk(shard, &open);
-}
-
-void LogBatch::SealChunk(uint64_t shard, OpenChunk* open) {
-  RecordKey key(shard, open->chunk.last_seq());
-  const rocksdb::Slice key_slice(key.bytes, kRecordKeySize);
-  pieces_.clear();
-  for (std::string_view piece : open->chunk.Finish())
-    pieces_.emplace_back(piece.data(), piece.size());
-  // The WriteBatch copies the record bytes once, straight from the callers'
-  // buffers.
-  batch_
-      .Put(open->segment->handle(), rocksdb::SliceParts(&key_slice, 1),
-           rocksdb::SliceParts(pieces_.data(), static_cast<int>(pieces_.size())))
-      .PermitUncheckedError();
-  open_bytes_ -= open->chunk.size_bytes() - ChunkBuilder::kHeaderBytes;
-  open->chunk.Reset();
-}
-
-void LogBatch::Seal() {
-  for (auto& [shard, open] : open_) {
-    if (!open.chunk.empty()) SealChunk(shard, &open);
-  }
-  open_.clear();
-  open_bytes_ = 0;
-}
-
-void LogBatch::Clear() {
-  batch_.Clear();
-  open_.clear();
-  open_bytes_ = 0;
-}
-
-void LogBatch::PutMeta(std::string_view key, std::string_view value) {
-  batch_
-      .Put(meta_, rocksdb::Slice(key.data(), key.size()),
-           rocksdb::Slice(value.data(), value.size()))
-      .PermitUncheckedError();
-}
-
-void LogBatch::DeleteMeta(std::string_view key) {
-  batch_.Delete(meta_, rocksdb::Slice(key.data(), key.size())).PermitUncheckedError();
-}
 
 // ---- LogStore --------------------------------------------------------------
 
@@ -218,8 +138,10 @@ class LogStore::ErrorListener final : public rocksdb::EventListener {
 
 rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<LogStore>* out) {
   std::unique_ptr<LogStore> store(new LogStore());
+  store->store_options_ = options;
   store->dir_ = options.dir;
   store->log_sink_ = options.log_sink ? options.log_sink : StderrLogSink();
+  store->store_options_.log_sink = store->log_sink_;
   store->min_free_bytes_ = options.min_free_bytes;
   std::error_code ec;
   std::filesystem::create_directories(options.dir, ec);
@@ -238,12 +160,24 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
         "damaged; refusing to open it as a new, empty store");
   }
 
-  store->options_ = LogStoreDbOptions(options);
-  rocksdb::Options& o = store->options_;
-  o.listeners.push_back(std::make_shared<ErrorListener>(store.get()));
+  rocksdb::Status s = store->OpenDb();
+  if (!s.ok()) return s;
+  s = store->CheckFormat();
+  if (!s.ok()) return s;
+  s = store->WriteMarker();
+  if (!s.ok()) return s;
+  store->resumer_ = std::thread([raw_store = store.get()] { raw_store->RunResumer(); });
+  *out = std::move(store);
+  return rocksdb::Status::OK();
+}
+
+rocksdb::Status LogStore::OpenDb() {
+  options_ = LogStoreDbOptions(store_options_);
+  rocksdb::Options& o = options_;
+  o.listeners.push_back(std::make_shared<ErrorListener>(this));
 
   std::vector<std::string> names;
-  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, options.dir, &names);
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, dir_, &names);
   if (!s.ok()) names = {rocksdb::kDefaultColumnFamilyName};  // new database
   bool has_meta = false;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -253,7 +187,7 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
       has_meta = true;
       descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(o));
     } else if (Segment::ParseName(name, &start, &end)) {
-      descriptors.emplace_back(name, store->SegmentOptions());
+      descriptors.emplace_back(name, SegmentOptions());
     } else {
       descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions(o));
     }
@@ -262,28 +196,34 @@ rocksdb::Status LogStore::Open(const LogStoreOptions& options, std::unique_ptr<L
 
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  s = rocksdb::DB::Open(o, options.dir, descriptors, &handles, &raw);
+  s = rocksdb::DB::Open(o, dir_, descriptors, &handles, &raw);
   if (!s.ok()) return s;
-  store->db_.reset(raw);
+  db_.reset(raw);
+  // Segment objects that outlive a reopen get their new handle; a segment
+  // whose column family is gone leaves the map (its handle stays nullptr).
+  std::map<int64_t, std::shared_ptr<Segment>> segments;
   for (size_t i = 0; i < handles.size(); ++i) {
     const std::string& name = descriptors[i].name;
     int64_t start = 0, end = 0;
     if (name == rocksdb::kDefaultColumnFamilyName) {
-      store->default_cf_ = handles[i];
+      default_cf_ = handles[i];
     } else if (name == kMetaCf) {
-      store->meta_ = handles[i];
+      meta_ = handles[i];
     } else if (Segment::ParseName(name, &start, &end)) {
-      store->segments_[start] = std::make_shared<Segment>(raw, handles[i], start, end);
+      auto old = segments_.find(start);
+      if (old != segments_.end() && old->second->end_ms() == end) {
+        std::lock_guard<std::mutex> retire_lock(retire_mu_);
+        old->second->cf_ = handles[i];
+        segments[start] = old->second;
+      } else {
+        segments[start] = std::make_shared<Segment>(this, handles[i], start, end);
+      }
     } else {
       raw->DestroyColumnFamilyHandle(handles[i]).PermitUncheckedError();
     }
   }
-  s = store->CheckFormat();
-  if (!s.ok()) return s;
-  s = store->WriteMarker();
-  if (!s.ok()) return s;
-  store->resumer_ = std::thread([raw_store = store.get()] { raw_store->RunResumer(); });
-  *out = std::move(store);
+  std::unique_lock<std::shared_mutex> lock(segments_mu_);
+  segments_.swap(segments);
   return rocksdb::Status::OK();
 }
 
@@ -336,23 +276,24 @@ LogStore::~LogStore() {
     resumer_cv_.notify_all();
     resumer_.join();
   }
-  if (!db_) return;
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     pending_.clear();
   }
-  segments_.clear();  // callers guarantee no reader still holds a segment
-  if (meta_) db_->DestroyColumnFamilyHandle(meta_).PermitUncheckedError();
-  if (default_cf_) db_->DestroyColumnFamilyHandle(default_cf_).PermitUncheckedError();
-  db_->Close().PermitUncheckedError();
+  segments_.clear();  // callers guarantee no reader or batch still holds a segment
+  if (db_) CloseDb();
 }
 
 rocksdb::Status LogStore::GetMeta(std::string_view key, std::string* value) {
+  Hold hold(this);
+  if (!db_) return Closed();
   return db_->Get(rocksdb::ReadOptions(), meta_, rocksdb::Slice(key.data(), key.size()), value);
 }
 
 rocksdb::Status LogStore::ScanMeta(
     std::string_view prefix, const std::function<void(std::string_view, std::string_view)>& fn) {
+  Hold hold(this);
+  if (!db_) return Closed();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), meta_));
   for (it->Seek(rocksdb::Slice(prefix.data(), prefix.size())); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
@@ -365,6 +306,8 @@ rocksdb::Status LogStore::ScanMeta(
 
 rocksdb::Status LogStore::SegmentFor(int64_t ms, int64_t window_ms,
                                      std::shared_ptr<Segment>* segment) {
+  Hold hold(this);
+  if (!db_) return Closed();
   {
     std::shared_lock<std::shared_mutex> lock(segments_mu_);
     auto it = segments_.upper_bound(ms);
@@ -388,7 +331,7 @@ rocksdb::Status LogStore::SegmentFor(int64_t ms, int64_t window_ms,
   rocksdb::ColumnFamilyHandle* cf = nullptr;
   rocksdb::Status s = db_->CreateColumnFamily(SegmentOptions(), Segment::Name(start, end), &cf);
   if (!s.ok()) return s;
-  auto created = std::make_shared<Segment>(db_.get(), cf, start, end);
+  auto created = std::make_shared<Segment>(this, cf, start, end);
   std::unique_lock<std::shared_mutex> lock(segments_mu_);
   segments_[start] = created;
   *segment = std::move(created);
@@ -396,11 +339,22 @@ rocksdb::Status LogStore::SegmentFor(int64_t ms, int64_t window_ms,
 }
 
 rocksdb::Status LogStore::Write(LogBatch* batch, bool sync) {
+  Hold hold(this);
   batch->Seal();
-  return WriteRaw(batch->raw(), sync);
+  rocksdb::Status s;
+  if (batch->lost_column_family()) {
+    // Not written at all: acknowledging part of the batch would be worse.
+    s = db_ ? rocksdb::Status::IOError("a segment of this write no longer exists") : Closed();
+  } else {
+    s = WriteRaw(batch->raw(), sync);
+  }
+  batch->ReleaseStore();
+  return s;
 }
 
 rocksdb::Status LogStore::WriteRaw(rocksdb::WriteBatch* batch, bool sync) {
+  Hold hold(this);
+  if (!db_) return Closed();
   AnchorMemtable();
   rocksdb::WriteOptions wo;
   wo.sync = sync;
@@ -428,12 +382,15 @@ std::vector<std::shared_ptr<Segment>> LogStore::SegmentsOverlapping(int64_t from
 rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upto,
                                     const RecordVisitor& visit) {
   if (after >= upto) return rocksdb::Status::OK();
+  Hold hold(this);
+  if (!db_) return Closed();
   // Chunks are keyed by their last seq: the first one that can hold after + 1
   // is the first key >= (shard, after + 1), and a chunk holding upto may have
   // a larger key, so the scan ends at the shard's end or at a seq > upto.
   RecordKey lower(shard, after + 1), upper(shard + 1, 0);
   rocksdb::Slice lo(lower.bytes, kRecordKeySize), hi(upper.bytes, kRecordKeySize);
   for (const auto& segment : SegmentsOverlapping(SeqMillis(after + 1), SeqMillis(upto))) {
+    if (segment->handle() == nullptr) continue;
     rocksdb::ReadOptions ro;
     ro.iterate_lower_bound = &lo;
     ro.iterate_upper_bound = &hi;
@@ -460,6 +417,8 @@ rocksdb::Status LogStore::ReadShard(uint64_t shard, uint64_t after, uint64_t upt
 
 rocksdb::Status LogStore::LastSeq(uint64_t shard, uint64_t* seq) {
   *seq = 0;
+  Hold hold(this);
+  if (!db_) return Closed();
   std::vector<std::shared_ptr<Segment>> segs;
   {
     std::shared_lock<std::shared_mutex> lock(segments_mu_);
@@ -468,6 +427,7 @@ rocksdb::Status LogStore::LastSeq(uint64_t shard, uint64_t* seq) {
   RecordKey lower(shard, 0), upper(shard + 1, 0);
   rocksdb::Slice lo(lower.bytes, kRecordKeySize), hi(upper.bytes, kRecordKeySize);
   for (const auto& segment : segs) {  // newest first
+    if (segment->handle() == nullptr) continue;
     rocksdb::ReadOptions ro;
     ro.iterate_lower_bound = &lo;
     ro.iterate_upper_bound = &hi;
@@ -500,13 +460,15 @@ rocksdb::Status LogStore::Flush() {
   // A store stopped on a background error flushes nothing until resumed; an
   // explicit flush is worth a resume whatever the free space.
   TryResume(/*force=*/true).PermitUncheckedError();
-  std::vector<rocksdb::ColumnFamilyHandle*> cfs{meta_};
+  Hold hold(this);
+  if (!db_) return Closed();
   std::vector<std::shared_ptr<Segment>> keep;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs{meta_};
   {
     std::shared_lock<std::shared_mutex> lock(segments_mu_);
     for (const auto& [start, seg] : segments_) {
       keep.push_back(seg);
-      cfs.push_back(seg->handle());
+      if (seg->handle() != nullptr) cfs.push_back(seg->handle());
     }
   }
   rocksdb::FlushOptions fo;

@@ -23,6 +23,16 @@
 // Thread-safety: reads and metadata lookups from any thread. SegmentFor() and
 // Write() are called by one writer thread (the GroupCommitter); retention calls
 // may run on another thread.
+//
+// Recovery: after a write error RocksDB stops writes. The store resumes it
+// (DB::Resume()) where RocksDB can; where it cannot (RocksDB 7.8 treats EIO on
+// its WAL or MANIFEST as fatal, and cannot resume a failed WAL while no
+// memtable holds data), it closes and reopens the database in place, on its
+// resumer thread. Every call and every non-empty LogBatch holds the store; a
+// reopen waits until no thread does and keeps new holders waiting, so no
+// RocksDB object is used across one. What was acknowledged is in the WAL or the SST files, so a
+// reopen loses nothing acknowledged; the writer's unwritten group is written
+// again after it (GroupCommitter).
 #pragma once
 
 #include <rocksdb/db.h>
@@ -82,12 +92,18 @@ enum class WriteKind {
 rocksdb::Options LogStoreDbOptions(const LogStoreOptions& options);
 rocksdb::ColumnFamilyOptions SegmentColumnFamilyOptions(const rocksdb::Options& db);
 
-// A time-window column family. Shared ownership keeps the handle alive while a
-// reader iterates even if retention drops the segment meanwhile.
+class LogStore;
+
+// A time-window column family. Shared ownership keeps the object alive while
+// a reader or a batch uses it even if retention drops the segment meanwhile.
+// Its handle belongs to the store's current RocksDB instance: read it only
+// while holding the store (LogStore::Hold; every LogStore call and every
+// non-empty LogBatch does). When the store reopens RocksDB it swaps in the new
+// handle, or nullptr for a column family that no longer exists.
 class Segment {
  public:
-  Segment(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, int64_t start_ms, int64_t end_ms);
-  ~Segment();
+  Segment(LogStore* store, rocksdb::ColumnFamilyHandle* cf, int64_t start_ms, int64_t end_ms);
+  ~Segment();  // hands the handle back to the store, which destroys it
   Segment(const Segment&) = delete;
   Segment& operator=(const Segment&) = delete;
 
@@ -99,8 +115,9 @@ class Segment {
   static bool ParseName(const std::string& name, int64_t* start_ms, int64_t* end_ms);
 
  private:
-  rocksdb::DB* db_;
-  rocksdb::ColumnFamilyHandle* cf_;
+  friend class LogStore;
+  LogStore* const store_;
+  rocksdb::ColumnFamilyHandle* cf_;  // swapped by LogStore::Reopen() only
   const int64_t start_ms_;
   const int64_t end_ms_;
 };
@@ -109,6 +126,9 @@ class Segment {
 // A shard's records are packed into chunks as they come; a chunk enters the
 // WriteBatch when it reaches kChunkTargetBytes, when the shard's next record
 // belongs to another segment, and at Seal() (LogStore::Write calls it).
+// A batch holds its store (LogStore::Hold) from its first Put until Write()
+// or Clear(), so the column family handles it uses stay valid: the store
+// cannot reopen RocksDB under a batch being built.
 class LogBatch {
  public:
   // A chunk is sealed once it holds at least this many bytes: large enough
@@ -116,7 +136,11 @@ class LogBatch {
   // enough that a read of a few records loads little else.
   static constexpr size_t kChunkTargetBytes = 32 << 10;
 
-  explicit LogBatch(rocksdb::ColumnFamilyHandle* meta) : meta_(meta) {}
+  explicit LogBatch(LogStore* store) : store_(store) {}
+  ~LogBatch();
+  LogBatch(const LogBatch&) = delete;
+  LogBatch& operator=(const LogBatch&) = delete;
+
   // `seq` must exceed every seq put for `shard` before, in any batch.
   // `value` is not copied until the chunk is sealed: it must stay valid until
   // the batch is written or cleared.
@@ -129,16 +153,26 @@ class LogBatch {
   void Clear();
   // Moves every open chunk into the WriteBatch.
   void Seal();
+  // Holds the store now, before the first put (a batch holds it from its
+  // first put otherwise); Write() and Clear() let go, as ReleaseStore() does.
+  void HoldStore();
+  void ReleaseStore();
+  // True if a put found its column family gone (the store is closed after a
+  // failed reopen, or retention dropped the segment): Write() refuses the batch.
+  bool lost_column_family() const { return lost_cf_; }
   rocksdb::WriteBatch* raw() { return &batch_; }
 
  private:
+  friend class LogStore;
   struct OpenChunk {
     std::shared_ptr<Segment> segment;
     ChunkBuilder chunk;
   };
   void SealChunk(uint64_t shard, OpenChunk* open);
 
-  rocksdb::ColumnFamilyHandle* meta_;
+  LogStore* const store_;
+  bool held_ = false;  // this batch holds store_ (see the class comment)
+  bool lost_cf_ = false;
   rocksdb::WriteBatch batch_;
   std::unordered_map<uint64_t, OpenChunk> open_;  // by shard
   size_t open_bytes_ = 0;                         // entries in open chunks
@@ -160,7 +194,7 @@ class LogStore {
                            const std::function<void(std::string_view, std::string_view)>& fn);
 
   // ---- Writes (one writer thread) ----
-  LogBatch NewBatch() { return LogBatch(meta_); }
+  LogBatch NewBatch() { return LogBatch(this); }
   // The segment covering `ms`, created if missing with a window of
   // `window_ms` aligned to multiples of it and clipped to its neighbours.
   rocksdb::Status SegmentFor(int64_t ms, int64_t window_ms, std::shared_ptr<Segment>* segment);
@@ -189,9 +223,19 @@ class LogStore {
   bool degraded() const { return degraded_.load(std::memory_order_acquire); }
   // Successful DB::Resume() calls so far (for tests and stats).
   uint64_t resumes() const { return resumes_.load(std::memory_order_relaxed); }
-
+  // Successful reopens of RocksDB so far (for tests and stats).
+  uint64_t reopens() const { return reopens_.load(std::memory_order_relaxed); }
   static constexpr std::chrono::milliseconds kFreeSpaceInterval{100};
   static constexpr std::chrono::milliseconds kResumeInterval{100};
+  // After this many failed resumes in a row (and at once for a fatal error),
+  // the resumer reopens RocksDB instead; failed reopens back off from
+  // kReopenInterval to kReopenMaxInterval.
+  static constexpr int kResumeFailuresBeforeReopen = 10;
+  static constexpr std::chrono::milliseconds kReopenInterval{200};
+  static constexpr std::chrono::milliseconds kReopenMaxInterval{3200};
+  // How long a reopen waits for the calls in flight to finish before it
+  // gives up this attempt (a call can block inside RocksDB on a write stall).
+  static constexpr std::chrono::milliseconds kReopenDrainWait{2000};
 
   // ---- Reads ----
   // Visits the records of `shard` with after < seq <= upto, in order.
@@ -227,7 +271,14 @@ class LogStore {
   uint64_t DiskUsageBytes();
 
  private:
+  friend class LogBatch;
+  friend class Segment;
   LogStore() = default;
+  // Opens RocksDB on dir_ with fresh options_ and fills db_, default_cf_,
+  // meta_ and segments_ (reusing the Segment objects already there).
+  rocksdb::Status OpenDb();
+  // Destroys every column family handle and closes db_ (db_ null after).
+  void CloseDb();
   // Refuses a directory of another storage format; marks a new one.
   rocksdb::Status CheckFormat();
   // Point-deletes every key of `cf` in [begin, end), in bounded batches.
@@ -238,6 +289,32 @@ class LogStore {
   // A file in the data directory, written once a store is completely created:
   // with it and no CURRENT file, the directory is damaged, not new.
   static constexpr char kStoreMarker[] = "TIDELOG-STORE";
+
+  // ---- The hold (log_store_reopen.cc) ----
+  // Enter() holds the store (re-entrant per thread), waiting while a reopen
+  // is pending, so that the reopen is not starved; Exit() destroys the
+  // handles retired meanwhile and lets go. Callers check db_ for nullptr
+  // (closed after a failed reopen) and answer Closed().
+  class Hold {
+   public:
+    explicit Hold(LogStore* store) : store_(store) { store_->Enter(); }
+    ~Hold() { store_->Exit(); }
+    Hold(const Hold&) = delete;
+    Hold& operator=(const Hold&) = delete;
+
+   private:
+    LogStore* const store_;
+  };
+  void Enter();
+  void Exit();
+  static rocksdb::Status Closed();
+  // Called by ~Segment: the handle is destroyed at the next Exit() (or by a
+  // reopen or ~LogStore), under the hold.
+  void RetireHandle(Segment* segment);
+  void DestroyRetiredHandles();
+  // Closes and reopens RocksDB (resumer thread only). OK once open again.
+  rocksdb::Status Reopen();
+  void WantReopen(const char* why);
   rocksdb::ColumnFamilyOptions SegmentOptions() const;
   std::vector<std::shared_ptr<Segment>> SegmentsOverlapping(int64_t from_ms, int64_t to_ms);
 
@@ -253,13 +330,31 @@ class LogStore {
   bool AnyMemtableHoldsData();
   void Log(LogLevel level, const std::string& line) const;
 
+  LogStoreOptions store_options_;  // as given to Open (options_ is rebuilt from it)
   std::string dir_;
   LogSink log_sink_;
   uint64_t min_free_bytes_ = 0;
   rocksdb::Options options_;
+  // db_ and the handles below are swapped only by a reopen, while no thread
+  // holds the store.
   std::unique_ptr<rocksdb::DB> db_;
   rocksdb::ColumnFamilyHandle* default_cf_ = nullptr;
   rocksdb::ColumnFamilyHandle* meta_ = nullptr;
+
+  // The hold: active_ counts the threads holding the store; a reopen sets
+  // reopening_, then waits for active_ to drain to 0 (both seq_cst: a thread
+  // entering either sees reopening_ or is counted by the reopen).
+  std::atomic<int> active_{0};
+  std::atomic<bool> reopening_{false};
+  std::mutex gate_mu_;
+  std::condition_variable gate_cv_;   // reopening_ cleared (Enter waits on it)
+  std::condition_variable drain_cv_;  // active_ reached 0 while reopening_
+  // Every live Segment (mapped or not) and the handles of destroyed ones not
+  // yet given back to RocksDB; guarded by retire_mu_.
+  std::mutex retire_mu_;
+  std::vector<Segment*> live_segments_;
+  std::vector<rocksdb::ColumnFamilyHandle*> retired_;
+  std::atomic<bool> has_retired_{false};
 
   std::shared_mutex segments_mu_;
   std::map<int64_t, std::shared_ptr<Segment>> segments_;  // by start_ms; guarded
@@ -281,8 +376,12 @@ class LogStore {
   std::atomic<bool> refusing_{false};       // appends refused (for transition logs)
   std::atomic<bool> wal_failed_{false};     // a WAL write failed since the last resume
   std::atomic<bool> meta_anchored_{false};  // the active meta memtable holds the anchor
-  bool stuck_logged_ = false;               // guarded by resume_mu_
   std::atomic<uint64_t> resumes_{0};
+  std::atomic<uint64_t> reopens_{0};
+  int resume_failures_ = 0;  // in a row; guarded by resume_mu_
+  std::atomic<bool> reopen_wanted_{false};
+  int reopen_attempts_ = 0;             // failed in a row; resumer thread only
+  int64_t next_reopen_ns_ = INT64_MIN;  // resumer thread only
   // The resumer thread: while the store is degraded it calls TryResume()
   // every kResumeInterval, so recovery never waits for a writer to arrive (a
   // writer may itself be blocked inside RocksDB on a write stall that only a

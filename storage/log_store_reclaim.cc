@@ -14,6 +14,8 @@ namespace tidelog::storage {
 
 rocksdb::Status LogStore::DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped) {
   *dropped = 0;
+  Hold hold(this);
+  if (!db_) return Closed();
   std::vector<std::shared_ptr<Segment>> victims;
   {
     std::shared_lock<std::shared_mutex> lock(segments_mu_);
@@ -23,7 +25,10 @@ rocksdb::Status LogStore::DropSegmentsEndingBy(int64_t cutoff_ms, int* dropped) 
   }
   for (const auto& seg : victims) {
     rocksdb::Status s = db_->DropColumnFamily(seg->handle());
-    if (!s.ok()) return s;
+    if (!s.ok()) {
+      NoteError(s, "dropping a segment failed");
+      return s;
+    }
     std::unique_lock<std::shared_mutex> lock(segments_mu_);
     segments_.erase(seg->start_ms());
     ++*dropped;
@@ -45,8 +50,11 @@ rocksdb::Status LogStore::DeleteShardRange(uint64_t shard, uint64_t from, uint64
                                                              : SeqMillis(to - 1);
   rocksdb::Status admit = Admit(WriteKind::kReclaim);
   if (!admit.ok()) return admit;
+  Hold hold(this);
+  if (!db_) return Closed();
   const rocksdb::Slice b(begin.bytes, kRecordKeySize), e(end.bytes, kRecordKeySize);
   for (const auto& segment : SegmentsOverlapping(SeqMillis(from), to_ms)) {
+    if (segment->handle() == nullptr) continue;
     // No DeleteRange: RocksDB 7.8 aborts (assertion in
     // MemTable::ConstructFragmentedRangeTombstones) when a memtable holding a
     // range tombstone is switched again after a failed switch, e.g. when a
@@ -91,12 +99,15 @@ rocksdb::Status LogStore::DeleteKeysInRange(rocksdb::ColumnFamilyHandle* cf,
 }
 
 rocksdb::Status LogStore::CompactPending() {
+  Hold hold(this);
+  if (!db_) return Closed();
   std::vector<PendingRange> work;
   {
     std::lock_guard<std::mutex> lock(pending_mu_);
     work.swap(pending_);
   }
   for (const auto& p : work) {
+    if (p.segment->handle() == nullptr) continue;
     rocksdb::Slice b(p.begin), e(p.end);
     // include_end = false: [begin, end) as DeleteRange, so a file whose last
     // key is `end` (a chunk still holding live records) stays.

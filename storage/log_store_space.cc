@@ -1,8 +1,10 @@
-// LogStore's disk-full handling: admission of writes under the free-space
-// reserve, the free-space cache, background-error bookkeeping, DB::Resume()
-// and the memtable anchor that makes a resume after a WAL error safe.
+// LogStore's disk-full and write-error handling: admission of writes under the
+// free-space reserve, the free-space cache, background-error bookkeeping,
+// DB::Resume() (and when to reopen instead), the resumer thread, and the
+// memtable anchor that makes a resume after a WAL error safe.
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <chrono>
 #include <limits>
 #include <mutex>
@@ -70,8 +72,14 @@ uint64_t LogStore::FreeBytes() {
 
 rocksdb::Status LogStore::TryResume(bool force) {
   if (!degraded()) return rocksdb::Status::OK();
+  // The hold first (lock order: the hold, then resume_mu_): db_ stays put.
+  Hold hold(this);
   std::lock_guard<std::mutex> lock(resume_mu_);
-  if (!degraded()) return rocksdb::Status::OK();  // another thread resumed
+  if (!degraded()) return rocksdb::Status::OK();  // another thread resumed or reopened
+  if (!db_) return Closed();
+  if (reopen_wanted_.load(std::memory_order_acquire)) {
+    return rocksdb::Status::IOError("store stopped after a write error; reopening");
+  }
   const int64_t now = NowNs();
   const uint64_t free = FreeBytes();
   const bool space = min_free_bytes_ == 0 || free >= min_free_bytes_;
@@ -84,22 +92,26 @@ rocksdb::Status LogStore::TryResume(bool force) {
     // RocksDB 7.8 switches to a new WAL on Resume() only by flushing a
     // non-empty memtable; otherwise the next write reuses the failed WAL
     // writer and aborts (assertion in WritableFileWriter). AnchorMemtable()
-    // before every write keeps this from happening; should it anyway, stay
-    // refused rather than abort.
-    if (!stuck_logged_) {
-      stuck_logged_ = true;
-      Log(LogLevel::kError,
-          "storage cannot resume: the write-ahead log failed while no memtable held data; "
-          "writes stay refused until the process restarts");
-    }
-    return rocksdb::Status::IOError("store needs a restart after a write-ahead log error");
+    // before every write keeps this from happening; should it anyway, the
+    // store reopens RocksDB rather than resume.
+    WantReopen("the write-ahead log failed while no memtable held data");
+    return rocksdb::Status::IOError("store stopped after a write-ahead log error; reopening");
   }
   last_resume_ns_ = now;
   rocksdb::Status s = db_->Resume();
   if (!s.ok()) {
+    // A fatal error (RocksDB 7.8: EIO on the WAL or the MANIFEST) is never
+    // resumed; other failures usually mean the errors go on, but a store
+    // whose resumes keep failing is reopened too.
+    if (s.severity() >= rocksdb::Status::Severity::kFatalError) {
+      WantReopen("the error is fatal to this RocksDB instance");
+    } else if (++resume_failures_ >= kResumeFailuresBeforeReopen) {
+      WantReopen("resuming keeps failing");
+    }
     if (s.IsNoSpace()) return rocksdb::Status::NoSpace("store stopped after a write error");
     return rocksdb::Status::IOError("store stopped after a write error");
   }
+  resume_failures_ = 0;
   wal_failed_.store(false, std::memory_order_release);
   degraded_.store(false, std::memory_order_release);
   resumes_.fetch_add(1, std::memory_order_relaxed);
@@ -120,19 +132,36 @@ void LogStore::RunResumer() {
     if (resumer_stop_) break;
     if (!degraded()) continue;
     lock.unlock();
-    TryResume().PermitUncheckedError();
+    if (!reopen_wanted_.load(std::memory_order_acquire)) {
+      TryResume().PermitUncheckedError();
+    } else if (NowNs() >= next_reopen_ns_ &&
+               (min_free_bytes_ == 0 || FreeBytes() >= min_free_bytes_)) {
+      // Reopening on a full disk would only trade a store that reads for
+      // one that does not open: wait for space, as a resume does.
+      if (Reopen().ok()) {
+        reopen_attempts_ = 0;
+        next_reopen_ns_ = INT64_MIN;
+      } else {
+        const int shift = std::min(reopen_attempts_++, 4);
+        next_reopen_ns_ =
+            NowNs() + std::min(std::chrono::nanoseconds(kReopenInterval).count() << shift,
+                               std::chrono::nanoseconds(kReopenMaxInterval).count());
+      }
+    }
     lock.lock();
   }
 }
 
 bool LogStore::AnyMemtableHoldsData() {
+  Hold hold(this);
+  if (!db_) return false;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs{default_cf_, meta_};
   std::vector<std::shared_ptr<Segment>> keep;
   {
     std::shared_lock<std::shared_mutex> lock(segments_mu_);
     for (const auto& [start, seg] : segments_) {
       keep.push_back(seg);
-      cfs.push_back(seg->handle());
+      if (seg->handle() != nullptr) cfs.push_back(seg->handle());
     }
   }
   for (auto* cf : cfs) {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -55,6 +56,9 @@ class DiskFullTest : public ::testing::Test {
     o.write_buffer_bytes = 2 << 20;  // flushes every ~2 MiB of appends
     o.min_free_bytes = min_free_bytes;
     o.log_sink = [this](LogLevel, std::string_view line) {
+      if (std::getenv("TIDELOG_TEST_LOG") != nullptr) {
+        std::fprintf(stderr, "store log: %.*s\n", static_cast<int>(line.size()), line.data());
+      }
       std::lock_guard<std::mutex> lock(log_mu_);
       log_.emplace_back(line);
     };
