@@ -182,6 +182,29 @@ def definite_cbor(value, key=""):
 
 # ---- Capturing real clients ----------------------------------------------------
 
+def read_until(conn, done):
+    """Reads from `conn` until done(bytes so far), the peer closes, or the timeout."""
+    data = b""
+    try:
+        while not done(data):
+            d = conn.recv(65536)
+            if not d:
+                break
+            data += d
+    except OSError:
+        pass
+    return data
+
+
+def http1_request_complete(data):
+    """True once `data` holds an HTTP/1.1 request's head and its Content-Length body."""
+    if b"\r\n\r\n" not in data:
+        return False
+    head, _, body = data.partition(b"\r\n\r\n")
+    m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
+    return len(body) >= (int(m.group(1)) if m else 0)
+
+
 class Capture:
     """A loopback HTTP/1.1 endpoint that records each request and answers {}."""
 
@@ -197,21 +220,7 @@ class Capture:
         while True:
             c, _ = self.sock.accept()
             c.settimeout(3)
-            data = b""
-            try:
-                while True:
-                    if b"\r\n\r\n" in data:
-                        head, _, body = data.partition(b"\r\n\r\n")
-                        m = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-                        if len(body) >= (int(m.group(1)) if m else 0):
-                            break
-                    d = c.recv(65536)
-                    if not d:
-                        break
-                    data += d
-            except OSError:
-                pass
-            self.requests.append(data)
+            self.requests.append(read_until(c, http1_request_complete))
             c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\n"
                       b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
             c.close()
@@ -450,16 +459,7 @@ def h2_capture(args, body=None):
     def serve():
         c, _ = sock.accept()
         c.settimeout(1.5)
-        data = b""
-        try:
-            while True:
-                d = c.recv(65536)
-                if not d:
-                    break
-                data += d
-        except OSError:
-            pass
-        out.append(data)
+        out.append(read_until(c, lambda data: False))
         c.close()
 
     t = threading.Thread(target=serve)
