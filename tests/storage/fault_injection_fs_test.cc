@@ -135,6 +135,18 @@ TEST_F(FaultInjectionFsTest, InjectedErrorsWriteNothingAndCarryTheirCode) {
   EXPECT_FALSE(Exists("a.log"));  // nor was the directory synced
 }
 
+TEST_F(FaultInjectionFsTest, FailNextLimitedToAFileClassSkipsOtherFiles) {
+  auto table = Create("000007.sst");
+  auto wal = Create("000008.log");
+  fs_->FailNext(FaultOp::kWrite, 1, FaultError::kIo, FileClass::kWal);
+  EXPECT_TRUE(table->Append("kept", rocksdb::IOOptions(), nullptr).ok());
+  EXPECT_TRUE(wal->Append("lost", rocksdb::IOOptions(), nullptr).IsIOError());
+  EXPECT_TRUE(wal->Append("kept", rocksdb::IOOptions(), nullptr).ok());
+  EXPECT_EQ(fs_->injected_errors(), 1u);
+  ASSERT_TRUE(table->Close(rocksdb::IOOptions(), nullptr).ok());
+  ASSERT_TRUE(wal->Close(rocksdb::IOOptions(), nullptr).ok());
+}
+
 TEST_F(FaultInjectionFsTest, CutPowerAfterFailsThatCallAndEveryLaterOne) {
   auto f = Create("000001.log");
   fs_->CutPowerAfter(2);

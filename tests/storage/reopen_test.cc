@@ -27,6 +27,7 @@ namespace {
 using tidelog::testing::FaultError;
 using tidelog::testing::FaultInjectionFileSystem;
 using tidelog::testing::FaultOp;
+using tidelog::testing::FileClass;
 
 constexpr int64_t kWindowMs = 3600 * 1000;
 constexpr int64_t kBaseMs = 1'700'000'400'000'000 / 1000 / kWindowMs * kWindowMs;
@@ -156,7 +157,7 @@ TEST_F(ReopenTest, FatalWalErrorReopensInPlaceUnderReadersAndLosesNothingAcknowl
     });
   }
 
-  fs_->FailNext(FaultOp::kWrite, 1, FaultError::kIo);
+  fs_->FailNext(FaultOp::kWrite, 1, FaultError::kIo, FileClass::kWal);
   EXPECT_FALSE(Append(10)) << "the failed WAL write was acknowledged";
   EXPECT_TRUE(store_->degraded());
   ASSERT_TRUE(WaitForReopens(1)) << "the store did not reopen by itself";
@@ -190,7 +191,7 @@ TEST_F(ReopenTest, FatalWalErrorReopensInPlaceUnderReadersAndLosesNothingAcknowl
 
 TEST_F(ReopenTest, ReopenThatFailsLeavesTheStoreClosedAndRefusingUntilALaterOneSucceeds) {
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(Append(20));
-  fs_->FailNext(FaultOp::kWrite, 1, FaultError::kIo);
+  fs_->FailNext(FaultOp::kWrite, 1, FaultError::kIo, FileClass::kWal);
   EXPECT_FALSE(Append(10));
   // The disk keeps failing: every reopen attempt fails.
   fs_->SetRandomErrors(kEveryCall, 1.0, FaultError::kIo, 1);

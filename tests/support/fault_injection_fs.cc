@@ -313,10 +313,12 @@ void FaultInjectionFileSystem::ResetState() {
 
 // ---- Errors ----------------------------------------------------------------
 
-void FaultInjectionFileSystem::FailNext(FaultOp op, int count, FaultError error) {
+void FaultInjectionFileSystem::FailNext(FaultOp op, int count, FaultError error,
+                                        std::optional<FileClass> only) {
   std::lock_guard<std::mutex> lock(mu_);
   fail_next_[static_cast<int>(op)] = count;
   fail_next_error_[static_cast<int>(op)] = error;
+  fail_next_only_[static_cast<int>(op)] = only;
 }
 
 void FaultInjectionFileSystem::SetRandomErrors(uint32_t op_mask, double probability,
@@ -361,7 +363,8 @@ rocksdb::IOStatus FaultInjectionFileSystem::Admit(FaultOp op, const std::string&
     return e == FaultError::kNoSpace ? rocksdb::IOStatus::NoSpace("injected ENOSPC")
                                      : rocksdb::IOStatus::IOError("injected EIO");
   };
-  if (fail_next_[k] > 0) {
+  const FileClass file = op == FaultOp::kDirSync ? FileClass::kDirectory : ClassifyFile(path);
+  if (fail_next_[k] > 0 && (!fail_next_only_[k] || *fail_next_only_[k] == file)) {
     --fail_next_[k];
     return error(fail_next_error_[k]);
   }

@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -88,8 +89,10 @@ class FaultInjectionFileSystem final : public rocksdb::FileSystemWrapper {
   void ResetState();
 
   // ---- Errors ----
-  // The next `count` calls of kind `op` fail with `error`.
-  void FailNext(FaultOp op, int count, FaultError error);
+  // The next `count` calls of kind `op` fail with `error`; with `only`, only
+  // calls on files of that class count (e.g. the WAL, not a background flush).
+  void FailNext(FaultOp op, int count, FaultError error,
+                std::optional<FileClass> only = std::nullopt);
   // Each call whose kind is in `op_mask` (bit 1 << FaultOp) fails with
   // probability `probability`; 0 turns random errors off.
   void SetRandomErrors(uint32_t op_mask, double probability, FaultError error, uint64_t seed);
@@ -163,6 +166,7 @@ class FaultInjectionFileSystem final : public rocksdb::FileSystemWrapper {
   FileClass cut_file_ = FileClass::kOther;
   int fail_next_[kFaultOpCount] = {};
   FaultError fail_next_error_[kFaultOpCount] = {};
+  std::optional<FileClass> fail_next_only_[kFaultOpCount];
   uint32_t random_mask_ = 0;
   double random_probability_ = 0;
   FaultError random_error_ = FaultError::kIo;
