@@ -13,7 +13,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev libsimdjson-dev libcpptoml-dev libnghttp2-dev
   clang-format clang-tidy clang-14 libclang-rt-14-dev
+  libcli11-dev
   curl nghttp2-client openssl
+  prometheus
 )
 
 missing=()

@@ -1,6 +1,7 @@
 // GroupCommitter: one thread turning queued jobs into synced WriteBatches.
 #include "storage/group_committer.h"
 
+#include <chrono>
 #include <optional>
 #include <vector>
 
@@ -103,9 +104,16 @@ void GroupCommitter::WriteGroups(std::deque<std::unique_ptr<CommitJob>>* jobs) {
     }
     rocksdb::Status s;
     if (!batch_.empty()) {
+      const auto start = std::chrono::steady_clock::now();
       s = store_->Write(&batch_, sync_);
+      write_micros_.Record(
+          static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                    std::chrono::steady_clock::now() - start)
+                                    .count()));
+      jobs_per_group_.Record(group.size());
       groups_written_.fetch_add(1, std::memory_order_relaxed);
       if (!s.ok()) {
+        failed_writes_.fetch_add(1, std::memory_order_relaxed);
         unwritten_ = *batch_.raw();  // sealed by Write: owns its bytes
         has_unwritten_ = true;
       }
@@ -113,6 +121,15 @@ void GroupCommitter::WriteGroups(std::deque<std::unique_ptr<CommitJob>>* jobs) {
     batch_.ReleaseStore();  // Write() did, unless nothing was prepared
     for (size_t i = 0; i < group.size(); ++i) group[i]->Complete(refused[i].ok() ? s : refused[i]);
   }
+}
+
+GroupCommitter::Stats GroupCommitter::ReadStats() const {
+  Stats stats;
+  stats.groups_written = groups_written_.load(std::memory_order_relaxed);
+  stats.failed_writes = failed_writes_.load(std::memory_order_relaxed);
+  stats.jobs_per_group = jobs_per_group_.Read();
+  stats.write_micros = write_micros_.Read();
+  return stats;
 }
 
 }  // namespace tidelog::storage

@@ -34,6 +34,7 @@
 #include <mutex>
 #include <thread>
 
+#include "storage/histogram.h"
 #include "storage/log_store.h"
 
 namespace tidelog::storage {
@@ -69,6 +70,16 @@ class GroupCommitter {
   // Groups written so far (for tests and stats).
   uint64_t groups_written() const { return groups_written_.load(std::memory_order_relaxed); }
 
+  // For metrics (any thread): jobs per written group, the time of each
+  // group's write (with its fsync in sync mode), and failed group writes.
+  struct Stats {
+    uint64_t groups_written = 0;
+    uint64_t failed_writes = 0;
+    HistogramData jobs_per_group;
+    HistogramData write_micros;
+  };
+  Stats ReadStats() const;
+
  private:
   void Run();
   // Writes `jobs` as groups. Caller holds the writer role.
@@ -90,6 +101,9 @@ class GroupCommitter {
   rocksdb::WriteBatch unwritten_;
   bool has_unwritten_ = false;
   std::atomic<uint64_t> groups_written_{0};
+  std::atomic<uint64_t> failed_writes_{0};
+  Histogram jobs_per_group_{kCountBounds};
+  Histogram write_micros_{kLatencyBoundsUs};
   std::thread thread_;
 };
 

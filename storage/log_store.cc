@@ -175,6 +175,7 @@ rocksdb::Status LogStore::OpenDb() {
   options_ = LogStoreDbOptions(store_options_);
   rocksdb::Options& o = options_;
   o.listeners.push_back(std::make_shared<ErrorListener>(this));
+  o.listeners.push_back(NewStallListener());
 
   std::vector<std::string> names;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(o, dir_, &names);

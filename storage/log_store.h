@@ -46,6 +46,7 @@
 #include <map>
 #include <memory>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -270,6 +271,30 @@ class LogStore {
   // Bytes of every file under the data directory.
   uint64_t DiskUsageBytes();
 
+  // ---- Stats for metrics (log_store_stats.cc; any thread) ----
+  struct Stats {
+    uint64_t pending_compaction_bytes = 0;  // RocksDB's estimate, all column families
+    uint64_t running_compactions = 0;
+    uint64_t running_flushes = 0;
+    uint64_t memtable_bytes = 0;      // active and immutable memtables
+    uint64_t block_cache_bytes = 0;   // the shared block cache's usage
+    uint64_t sst_bytes = 0;           // live SST files
+    uint64_t write_stalls = 0;        // times writes entered a delay or stop
+    uint64_t write_stall_micros = 0;  // time spent delayed or stopped
+    bool write_stopped = false;
+    uint64_t free_bytes = 0;
+    uint64_t min_free_bytes = 0;
+    bool degraded = false;
+    bool closed = false;  // a reopen failed; every call is refused
+    uint64_t resumes = 0;
+    uint64_t reopens = 0;
+    uint64_t segments = 0;
+  };
+  Stats ReadStats();
+  // Approximate stored bytes of each shard's records (SST files and
+  // memtables, every segment): (*bytes)[i] for shards[i].
+  void ApproximateShardBytes(std::span<const uint64_t> shards, std::vector<uint64_t>* bytes);
+
  private:
   friend class LogBatch;
   friend class Segment;
@@ -319,6 +344,13 @@ class LogStore {
   std::vector<std::shared_ptr<Segment>> SegmentsOverlapping(int64_t from_ms, int64_t to_ms);
 
   class ErrorListener;
+  class StallListener;
+  // Called by StallListener when a column family's write condition changes;
+  // `stalled`: delayed or stopped now, `was`: before.
+  void NoteStallChange(bool was, bool stalled);
+  // Ends the stall accounting of the column families of a closed instance.
+  void ResetStalls();
+  std::shared_ptr<rocksdb::EventListener> NewStallListener();
   // Records a failed write or background error: the store is degraded until
   // TryResume() succeeds. Logs the first error of each episode.
   void NoteError(const rocksdb::Status& s, const char* what);
@@ -396,6 +428,13 @@ class LogStore {
   // Not resume_mu_: a Resume() that fails calls the listener on its thread.
   std::mutex error_mu_;
   int64_t degraded_since_ns_ = 0;  // guarded by error_mu_
+
+  // Write stalls, from StallListener (RocksDB's background threads).
+  std::mutex stall_mu_;
+  int stalled_cfs_ = 0;         // guarded by stall_mu_
+  int64_t stall_start_ns_ = 0;  // guarded by stall_mu_; valid while stalled_cfs_ > 0
+  std::atomic<uint64_t> write_stalls_{0};
+  std::atomic<uint64_t> write_stall_micros_{0};
 };
 
 }  // namespace tidelog::storage

@@ -107,6 +107,7 @@ void LogStore::CloseDb() {
   default_cf_ = nullptr;
   db_->Close().PermitUncheckedError();
   db_.reset();
+  ResetStalls();  // the closed instance's column families report no more changes
 }
 
 void LogStore::WantReopen(const char* why) {

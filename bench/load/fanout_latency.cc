@@ -21,12 +21,16 @@
 #include <thread>
 #include <vector>
 
-#include "bench/load/kinesis_client.h"
 #include "server/kinesis/event_stream.h"
 #include "tidelog/base64.h"
+#include "tools/client/kinesis_client.h"
 
 namespace tidelog::load {
 namespace {
+
+using client::CallResult;
+using client::KinesisClient;
+using client::MonoMicros;
 
 struct Options {
   std::string host = "127.0.0.1";

@@ -13,12 +13,16 @@
 #include <thread>
 #include <vector>
 
-#include "bench/load/kinesis_client.h"
 #include "bench/load/load_options.h"
 #include "tidelog/base64.h"
+#include "tools/client/kinesis_client.h"
 
 namespace tidelog::load {
 namespace {
+
+using client::CallResult;
+using client::KinesisClient;
+using client::MonoMicros;
 
 // Figures gathered by one thread, merged at the end.
 struct Stats {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/src/engine_stats.h"
 #include "engine/src/token_bucket.h"
 #include "tidelog/sequence_number.h"
 #include "tidelog/types.h"
@@ -55,6 +56,9 @@ struct ShardState {
   // Records below this seq were already deleted by retention. Retention only.
   uint64_t reclaimed_below = 0;
 
+  // Traffic counters (engine_stats.h); any thread.
+  ShardStats stats;
+
   std::string id() const { return FormatShardId(index); }
   // The external sequence number of internal seq `seq` of this shard.
   SequenceNumber external_seq(uint64_t seq) const {
@@ -90,6 +94,9 @@ struct StreamState {
   // UPDATING until then (engine_transitions.cc). Not stored: a restart ends
   // every transition.
   int64_t updating_until_ms = 0;
+  // Traffic counters (engine_stats.h), not stored: shared with the calls in
+  // flight on the stream.
+  std::shared_ptr<StreamStats> stats = std::make_shared<StreamStats>();
 
   // Every non-expired shard by index.
   std::map<uint32_t, std::shared_ptr<ShardState>> shards;

@@ -1,4 +1,5 @@
-// The data plane: PutRecord(s), GetShardIterator and GetRecords.
+// The data plane: PutRecord(s) and GetShardIterator (GetRecords is in
+// engine_reads.cc).
 //
 // A put is validated and encoded on the caller's thread (hashing, FlatBuffers
 // record values), then routed, throttled and sequenced on the committer
@@ -28,8 +29,6 @@ constexpr size_t kMaxPartitionKey = 256;
 // The model's bound on Data; each stream's own (max_record_size_kib, at most
 // this) is checked once the stream is found.
 constexpr size_t kMaxDataBytes = size_t{kMaxMaxRecordSizeKiB} << 10;
-constexpr size_t kMaxGetRecordsBytes = 10 << 20;
-constexpr int32_t kMaxGetRecordsLimit = 10000;
 
 // One record of a put, encoded on the caller's thread.
 struct EncodedRecord {
@@ -73,16 +72,6 @@ void EncodeRecordValue(flatbuffers::FlatBufferBuilder& fbb, const PutRecordEntry
   fbb.Finish(b.Finish());
 }
 
-// "Thu Jan 22 01:22:02 UTC 2015", as AWS prints times in ExpiredIterator.
-std::string JavaDate(int64_t ms) {
-  time_t t = static_cast<time_t>(ms / 1000);
-  struct tm tm;
-  gmtime_r(&t, &tm);
-  char buf[64];
-  strftime(buf, sizeof(buf), "%a %b %d %H:%M:%S UTC %Y", &tm);
-  return buf;
-}
-
 }  // namespace
 
 // One put call on its way through the committer.
@@ -109,7 +98,8 @@ class AppendJob final : public storage::CommitJob {
         stream_(std::move(stream)),
         records_(std::move(records)),
         min_seq_(min_seq),
-        done_(std::move(done)) {}
+        done_(std::move(done)),
+        start_us_(engine->NowUs()) {}
 
   void Prepare(storage::LogStore* store, storage::LogBatch* batch) override {
     prepared_ = true;
@@ -126,6 +116,7 @@ class AppendJob final : public storage::CommitJob {
       whole_ = RecordSizeError(*s);
       return;
     }
+    stream_stats_ = s->stats;
     const bool quotas = engine_->options_.quotas_enabled;
     const int64_t now_us = engine_->NowUs();
     const int64_t now_ms = now_us / 1000;
@@ -142,6 +133,10 @@ class AppendJob final : public storage::CommitJob {
       if (quotas && (!shard->write_bytes.CanTake(now_us, r.quota_bytes) ||
                      !shard->write_records.CanTake(now_us, 1))) {
         results_[i].status = msg::ShardThrottled(shard->id(), s->name, engine_->account());
+        Count(shard->stats.traffic.write_throttled_records);
+        Count(shard->stats.write_throttled_bytes, r.quota_bytes);
+        Count(stream_stats_->traffic.write_throttled_records);
+        ++throttled_;
         continue;
       }
       if (quotas) {
@@ -166,10 +161,10 @@ class AppendJob final : public storage::CommitJob {
       batch->PutRecord(segment, shard->uid, seq, std::string_view(value, r.size));
       results_[i].shard_index = shard->index;
       results_[i].sequence_number = shard->external_seq(seq);
-      Touch(*s, shard, seq);
+      Touch(*s, shard, seq, r.quota_bytes);
     }
-    for (const auto& [shard, seq] : touched_) {
-      batch->PutMeta(ShardSeqKey(shard->uid), storage::BigEndian64(seq));
+    for (const Touched& t : touched_) {
+      batch->PutMeta(ShardSeqKey(t.shard->uid), storage::BigEndian64(t.seq));
     }
   }
 
@@ -178,25 +173,52 @@ class AppendJob final : public storage::CommitJob {
       done_(EngineImpl::WriteError(s), {});
       return;
     }
-    for (const auto& [shard, seq] : touched_) {
-      if (shard->durable_seq.load(std::memory_order_relaxed) < seq) {
-        shard->durable_seq.store(seq, std::memory_order_release);
+    for (const Touched& t : touched_) {
+      if (t.shard->durable_seq.load(std::memory_order_relaxed) < t.seq) {
+        t.shard->durable_seq.store(t.seq, std::memory_order_release);
       }
     }
     // Push: the records are durable, so their shards' subscribers may read.
-    for (const auto& touched : touched_) engine_->NotifySubscribers(touched.first->uid);
+    for (const Touched& t : touched_) engine_->NotifySubscribers(t.shard->uid);
+    if (whole_.ok() && stream_stats_) CountStored();
     done_(std::move(whole_), std::move(results_));
   }
 
  private:
-  void Touch(const StreamState& s, ShardState* shard, uint64_t seq) {
-    for (auto& t : touched_) {
-      if (t.first.get() == shard) {
-        t.second = seq;
+  void Touch(const StreamState& s, ShardState* shard, uint64_t seq, uint64_t bytes) {
+    for (Touched& t : touched_) {
+      if (t.shard.get() == shard) {
+        t.seq = seq;
+        ++t.records;
+        t.bytes += bytes;
         return;
       }
     }
-    touched_.emplace_back(s.shards.at(shard->index), seq);
+    touched_.push_back({s.shards.at(shard->index), seq, 1, bytes});
+  }
+
+  // The CloudWatch counts of a call whose records are durable (Complete).
+  void CountStored() {
+    StreamStats& st = *stream_stats_;
+    uint64_t stored = 0;
+    for (const Touched& t : touched_) {
+      for (TrafficStats* traffic : {&t.shard->stats.traffic, &st.traffic}) {
+        Count(traffic->incoming_records, t.records);
+        Count(traffic->incoming_bytes, t.bytes);
+      }
+      stored += t.records;
+    }
+    const int64_t elapsed_us = std::max<int64_t>(0, engine_->NowUs() - start_us_);
+    if (records_.single) {
+      if (stored > 0) Count(st.put_record_success);
+      st.put_record_latency_us.Record(static_cast<uint64_t>(elapsed_us));
+      return;
+    }
+    if (stored > 0) Count(st.put_records_success);
+    Count(st.put_records_successful_records, stored);
+    Count(st.put_records_throttled_records, throttled_);
+    Count(st.put_records_failed_records, results_.size() - stored - throttled_);
+    st.put_records_latency_us.Record(static_cast<uint64_t>(elapsed_us));
   }
 
   EngineImpl* const engine_;
@@ -207,9 +229,19 @@ class AppendJob final : public storage::CommitJob {
   bool prepared_ = false;
   Status whole_;
   std::vector<PutRecordResult> results_;
-  // Shards written by this job with their last seq, kept alive until
-  // Complete even if a later job of the same group deletes the stream.
-  std::vector<std::pair<std::shared_ptr<ShardState>, uint64_t>> touched_;
+  const int64_t start_us_;  // engine clock, for the call's latency
+  // Shards written by this job with their last seq and what was written,
+  // kept alive until Complete even if a later job of the same group deletes
+  // the stream (stream_stats_ likewise).
+  struct Touched {
+    std::shared_ptr<ShardState> shard;
+    uint64_t seq = 0;
+    uint64_t records = 0;
+    uint64_t bytes = 0;
+  };
+  std::vector<Touched> touched_;
+  std::shared_ptr<StreamStats> stream_stats_;  // set by Prepare once the stream is found
+  uint64_t throttled_ = 0;                     // records refused by the shard quota
 };
 
 namespace {
@@ -435,124 +467,6 @@ Status EngineImpl::GetShardIterator(std::string_view stream, std::string_view sh
     }
   }
   *shard_iterator = iterators_->Encode(pos);
-  return Status::OK();
-}
-
-Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
-                              GetRecordsResult* result) {
-  std::vector<Record> records;
-  Status s = GetRecords(
-      shard_iterator, limit,
-      [&](const RecordView& v) {
-        Record& r = records.emplace_back();
-        r.sequence_number = v.sequence_number;
-        r.arrival_millis = v.arrival_millis;
-        r.partition_key.assign(v.partition_key);
-        r.data.assign(v.data);
-        r.explicit_hash_key = v.explicit_hash_key;
-      },
-      result);
-  if (s.ok()) result->records = std::move(records);
-  return s;
-}
-
-Status EngineImpl::GetRecords(std::string_view shard_iterator, int32_t limit,
-                              const RecordVisitor& visit, GetRecordsResult* result) {
-  if (limit < 1) {
-    return msg::Validation(
-        {msg::Constraint(std::to_string(limit), "limit", "have value greater than or equal to 1")});
-  }
-  if (limit > kMaxGetRecordsLimit) {
-    return msg::Validation({msg::Constraint(std::to_string(limit), "limit",
-                                            "have value less than or equal to 10000")});
-  }
-  IteratorPosition pos;
-  if (!iterators_->Decode(shard_iterator, &pos)) {
-    return Status::InvalidArgument("Invalid ShardIterator.");
-  }
-  const int64_t now_us = NowUs();
-  const int64_t now = now_us / 1000;
-  if (now - pos.created_ms > options_.iterator_ttl_ms) {
-    return Status::ExpiredIterator("Iterator expired. The iterator was created at time " +
-                                   JavaDate(pos.created_ms) + " while right now it is " +
-                                   JavaDate(now) +
-                                   " which is further in the future than the tolerated delay of " +
-                                   std::to_string(options_.iterator_ttl_ms) + " milliseconds.");
-  }
-
-  std::shared_ptr<ShardState> shard;
-  std::string stream_name;
-  int32_t retention_hours = 24;
-  {
-    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
-    auto st = catalog_.streams_by_uid.find(pos.stream_uid);
-    auto sh = catalog_.shards_by_uid.find(pos.shard_uid);
-    if (st == catalog_.streams_by_uid.end() || sh == catalog_.shards_by_uid.end()) {
-      // A deleted stream's iterator names its shard, as AWS's does.
-      auto gone = catalog_.deleted_shards.find(pos.shard_uid);
-      if (gone != catalog_.deleted_shards.end()) {
-        return msg::ShardNotFound(FormatShardId(gone->second.index), gone->second.stream,
-                                  account());
-      }
-      return Status::NotFound("Shard " + std::string("referenced by the iterator") +
-                              " under account " + account() + " does not exist");
-    }
-    shard = sh->second;
-    stream_name = st->second->name;
-    retention_hours = st->second->retention_hours;
-    if (ShardExpired(retention_hours, *shard, now)) {
-      return msg::ShardNotFound(shard->id(), stream_name, account());
-    }
-  }
-
-  if (options_.quotas_enabled) {
-    std::lock_guard<std::mutex> lock(shard->read_mu);
-    if (!shard->read_calls.CanTake(now_us, 1) || !shard->read_bytes.HasCredit(now_us)) {
-      return msg::ShardThrottled(shard->id(), stream_name, account());
-    }
-    shard->read_calls.Take(1);
-  }
-
-  // The readable window: not expired, and acknowledged.
-  const uint64_t trim = TrimSeq(retention_hours, now);
-  const uint64_t after = std::max(pos.after_seq, trim - 1);
-  const uint64_t durable = shard->durable_seq.load(std::memory_order_acquire);
-  bool closed;
-  uint64_t ending;
-  {
-    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
-    closed = shard->closed;
-    ending = shard->ending_seq;
-  }
-  const uint64_t upto = closed ? std::min(ending, durable) : durable;
-
-  result->records.clear();
-  result->child_shards.clear();
-  ShardRead read;
-  Status rs = ReadRecords(*shard, after, upto, limit, kMaxGetRecordsBytes, visit, &read);
-  if (!rs.ok()) return rs;
-  const size_t bytes = read.bytes;
-  const uint64_t last = read.last;
-  const bool stopped_early = read.stopped_early;  // by Limit or the 10 MiB cap
-
-  if (options_.quotas_enabled && bytes > 0) {
-    std::lock_guard<std::mutex> lock(shard->read_mu);
-    shard->read_bytes.Take(bytes);
-  }
-
-  if (closed && last >= ending) {
-    // End of a closed shard: no next iterator; name the children.
-    result->next_shard_iterator.clear();
-    std::shared_lock<std::shared_mutex> lock(catalog_.mu);
-    result->child_shards = ChildShardsOf(pos.stream_uid, shard->index);
-    result->millis_behind_latest = 0;
-  } else {
-    result->next_shard_iterator = iterators_->Encode({pos.stream_uid, pos.shard_uid, last, now});
-    // Caught up (nothing acknowledged is left unread): 0. Otherwise the age
-    // of the last record returned, a lower bound of the distance to the tip.
-    result->millis_behind_latest =
-        stopped_early ? std::max<int64_t>(0, now - storage::SeqMillis(last)) : 0;
-  }
   return Status::OK();
 }
 

@@ -87,6 +87,7 @@ EngineImpl::~EngineImpl() {
   }
   retention_cv_.notify_all();
   if (retention_thread_.joinable()) retention_thread_.join();
+  if (on_demand_thread_.joinable()) on_demand_thread_.join();
   committer_.reset();  // runs every queued job first
   {
     std::unique_lock<std::shared_mutex> lock(catalog_.mu);
@@ -174,6 +175,9 @@ Status EngineImpl::Init() {
       store_.get(), options_.durability == Durability::kSync, options_.max_group_bytes);
   if (options_.retention_interval_ms > 0) {
     retention_thread_ = std::thread([this] { RetentionLoop(); });
+  }
+  if (options_.on_demand_interval_ms > 0) {
+    on_demand_thread_ = std::thread([this] { OnDemandLoop(); });
   }
   return Status::OK();
 }

@@ -15,7 +15,8 @@
 // engine_tags.cc (tags on streams and consumers), engine_capacity.cc (record
 // size, warm throughput), engine_policies.cc, engine_account.cc,
 // engine_reshard.cc, engine_data.cc (put, iterators, get),
-// engine_retention.cc. Kinesis limits live in limits.h.
+// engine_retention.cc, engine_on_demand.cc (on-demand scaling), engine_metrics.cc (CollectMetrics;
+// the counters themselves are in engine_stats.h). Kinesis limits live in limits.h.
 #pragma once
 
 #include <condition_variable>
@@ -23,6 +24,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "engine/src/catalog.h"
 #include "engine/src/engine_subscriptions.h"
@@ -121,8 +123,11 @@ class EngineImpl final : public Engine {
                           std::shared_ptr<ShardSubscription>* subscription) override;
   void EndSubscriptions() override;
   Status RunRetention() override;
+  Status RunOnDemandScaling() override;  // engine_on_demand.cc
   Status Flush() override;
   uint64_t DiskUsageBytes() override;
+  Status CollectMetrics(EngineMetrics* metrics) override;  // engine_metrics.cc
+  Status CollectStoreMetrics(StoreMetrics* metrics) override;
 
   // ---- Shared by the engine_*.cc files ----
   const std::string& account() const { return options_.account_id; }
@@ -187,6 +192,7 @@ class EngineImpl final : public Engine {
                       std::string_view consumer_arn, StreamState** s, size_t* index) const;
   ConsumerInfo DescribeConsumer(const StreamState& stream, const ConsumerState& c) const;
   void RetentionLoop();
+  void OnDemandLoop();
   Status PurgeDeletedShards();
   // engine_transitions.cc: CREATING / UPDATING / DELETING for
   // options_.stream_transition_ms. Callers hold catalog_.mu (MarkUpdating,
@@ -248,6 +254,21 @@ class EngineImpl final : public Engine {
   bool retention_stop_ = false;
   bool retention_kick_ = false;  // guarded by retention_stop_mu_: run a round now
   std::thread retention_thread_;
+
+  // On-demand scaling (engine_on_demand.cc): the previous round's counters
+  // per open shard of an on-demand stream, and each stream's last action.
+  // Guarded by on_demand_mu_ (one round at a time). Its thread stops with
+  // the retention thread (retention_stop_).
+  struct OnDemandSample {
+    int64_t ms = 0;
+    uint64_t bytes = 0;    // stored and refused
+    uint64_t records = 0;  // stored and refused
+    int cold_rounds = 0;   // rounds in a row this shard and its right neighbour were cold
+  };
+  std::mutex on_demand_mu_;
+  std::unordered_map<uint64_t, OnDemandSample> on_demand_samples_;  // by shard uid
+  std::unordered_map<uint64_t, int64_t> on_demand_last_action_ms_;  // by stream uid
+  std::thread on_demand_thread_;
 
   // SubscribeToShard's registry (engine_subscriptions.h). Shared so that
   // subscriptions outliving the engine reach it by weak_ptr only.

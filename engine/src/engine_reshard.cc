@@ -181,9 +181,9 @@ Status EngineImpl::UpdateShardCount(std::string_view stream, int32_t target,
     // Target boundaries, as CreateStream splits the key space (target <=
     // kMaxShardsPerStream bounds this vector).
     std::vector<u128> starts;
-    const u128 n = static_cast<u128>(target);
-    const u128 step = kMaxHashKey / n + (kMaxHashKey % n + 1 == n ? 1 : 0);
-    for (int32_t i = 1; i < target; ++i) starts.push_back(step * static_cast<u128>(i));
+    for (const HashKeyRange& r : UniformHashKeyRanges(static_cast<uint32_t>(target))) {
+      if (r.starting_hash_key != 0) starts.push_back(r.starting_hash_key);
+    }
 
     // Shards the scaling adds, checked against the account limit before any
     // is made: two per boundary inside an open shard (a split), then one per

@@ -78,15 +78,7 @@ Status EngineImpl::CreateStream(const CreateStreamRequest& req) {
     stream->max_record_size_kib = req.max_record_size_kib;
     stream->warm_target_mibps = req.warm_throughput_mibps.value_or(0);
     for (const auto& t : req.tags) stream->tags[t.key] = t.value;
-    // AWS's split: step floor(2^128 / N); the last shard ends at 2^128 - 1.
-    const u128 step =
-        kMaxHashKey / static_cast<u128>(shard_count) +
-        (kMaxHashKey % static_cast<u128>(shard_count) + 1 == static_cast<u128>(shard_count) ? 1
-                                                                                            : 0);
-    for (int32_t i = 0; i < shard_count; ++i) {
-      HashKeyRange r;
-      r.starting_hash_key = step * static_cast<u128>(i);
-      r.ending_hash_key = i == shard_count - 1 ? kMaxHashKey : step * static_cast<u128>(i + 1) - 1;
+    for (const HashKeyRange& r : UniformHashKeyRanges(static_cast<uint32_t>(shard_count))) {
       NewShard(stream.get(), r, -1, -1, 0, batch);
     }
     stream->RebuildRouting();

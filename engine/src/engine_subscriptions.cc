@@ -181,6 +181,11 @@ Status SubscriptionImpl::ReadEvent(int32_t max_records, size_t max_bytes,
   event->has_event = true;
   event->record_count = count;
   event->record_bytes = bytes;
+  CountRead(&id_.shard->stats.traffic, &id_.stream_stats->traffic, static_cast<uint64_t>(count),
+            bytes);
+  Count(id_.stream_stats->subscribe_to_shard_events);
+  Count(id_.stream_stats->subscribe_to_shard_event_records, static_cast<uint64_t>(count));
+  Count(id_.stream_stats->subscribe_to_shard_event_bytes, bytes);
   if (closed && last >= ending) {
     // The end of a closed shard: no continuation; name the children.
     std::shared_lock<std::shared_mutex> catalog_lock(e->catalog_.mu);
@@ -196,6 +201,8 @@ Status SubscriptionImpl::ReadEvent(int32_t max_records, size_t max_bytes,
   event->continuation_sequence_number = shard.external_seq(continuation);
   event->millis_behind_latest =
       stopped_early ? std::max<int64_t>(0, now - storage::SeqMillis(last)) : 0;
+  id_.shard->stats.push_behind_ms.store(event->millis_behind_latest, std::memory_order_relaxed);
+  id_.shard->stats.last_push_ms.store(now, std::memory_order_relaxed);
   return Status::OK();
 }
 
@@ -338,6 +345,7 @@ Status EngineImpl::SubscribeToShard(const SubscribeToShardRequest& request,
     if (!st.ok()) return st;
     id.stream_uid = s->uid;
     id.stream_name = s->name;
+    id.stream_stats = s->stats;
     id.consumer_name = s->consumers[index].name;
     id.consumer_created_ms = s->consumers[index].created_ms;
   }
@@ -369,6 +377,7 @@ Status EngineImpl::SubscribeToShard(const SubscribeToShardRequest& request,
   }
   subscriptions_->ArmTimer(options_.subscription_lifetime_ms * 1000, sub,
                            SubscriptionRegistry::TimerKind::kLifetime);
+  Count(sub->id().stream_stats->subscribe_to_shard_success);
   *subscription = std::move(sub);
   return Status::OK();
 }

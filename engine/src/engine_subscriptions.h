@@ -46,6 +46,7 @@ namespace tidelog {
 class EngineImpl;
 class SubscriptionRegistry;
 struct ShardState;
+struct StreamStats;
 
 // AWS: a second SubscribeToShard of a consumer to a shard within 5 s of a
 // successful one is refused (ResourceInUseException); a later one takes over.
@@ -59,6 +60,7 @@ class SubscriptionImpl final : public ShardSubscription,
     uint64_t stream_uid = 0;
     std::string stream_name;
     std::shared_ptr<ShardState> shard;
+    std::shared_ptr<StreamStats> stream_stats;  // the stream's counters (engine_stats.h)
     std::string consumer_name;
     int64_t consumer_created_ms = 0;
     std::string consumer_arn;

@@ -27,4 +27,8 @@ inline constexpr int64_t kDayMs = 24LL * 3600 * 1000;
 // A minimum throughput billing commitment's shortest duration.
 inline constexpr int64_t kMinCommitmentMs = kDayMs;
 
+// GetRecords: at most this many records (Limit) and bytes per call.
+inline constexpr int32_t kMaxGetRecordsLimit = 10000;
+inline constexpr size_t kMaxGetRecordsBytes = 10 << 20;
+
 }  // namespace tidelog

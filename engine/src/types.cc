@@ -313,4 +313,19 @@ bool ParseShardFilterType(std::string_view s, ShardFilterType* out) {
   return false;
 }
 
+std::vector<HashKeyRange> UniformHashKeyRanges(uint32_t n) {
+  std::vector<HashKeyRange> ranges;
+  if (n == 0) return ranges;
+  const u128 count = n;
+  // floor(2^128 / n) without 2^128: floor((2^128 - 1) / n), plus one when n
+  // divides 2^128 exactly (a power of two).
+  const u128 step = kMaxHashKey / count + (kMaxHashKey % count + 1 == count ? 1 : 0);
+  ranges.reserve(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    const u128 start = step * static_cast<u128>(i);
+    ranges.push_back({start, i + 1 == n ? kMaxHashKey : start + step - 1});
+  }
+  return ranges;
+}
+
 }  // namespace tidelog

@@ -5,6 +5,7 @@
 #include <cpptoml.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <rocksdb/version.h>
 
 #include <charconv>
 #include <fstream>
@@ -12,6 +13,8 @@
 #include <limits>
 #include <map>
 #include <set>
+
+#include "tidelog_build_version.h"
 
 namespace tidelog::server {
 namespace {
@@ -52,6 +55,15 @@ const std::map<std::string, Setter>& Setters() {
            return false;
          }
          c->listen = v;
+         return true;
+       }},
+      {"metrics-listen",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v.rfind(':') == std::string::npos) {
+           *e = "--metrics-listen wants HOST:PORT, got '" + v + "'";
+           return false;
+         }
+         c->metrics_listen = v;
          return true;
        }},
       {"listen-tls",
@@ -192,6 +204,26 @@ const std::map<std::string, Setter>& Setters() {
          c->stream_transition_ms = n;
          return true;
        }},
+      {"on-demand-interval-ms",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 0, 3600LL * 1000, &n)) {
+           *e = "--on-demand-interval-ms must be milliseconds in [0, 3600000], got '" + v + "'";
+           return false;
+         }
+         c->on_demand_interval_ms = n;
+         return true;
+       }},
+      {"on-demand-cooldown-ms",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 0, 24LL * 3600 * 1000, &n)) {
+           *e = "--on-demand-cooldown-ms must be milliseconds in [0, 86400000], got '" + v + "'";
+           return false;
+         }
+         c->on_demand_cooldown_ms = n;
+         return true;
+       }},
       {"subscription-lifetime-ms",
        [](DaemonConfig* c, const std::string& v, std::string* e) {
          int64_t n;
@@ -222,6 +254,18 @@ const std::map<std::string, Setter>& Setters() {
            return false;
          }
          c->max_body_bytes = static_cast<size_t>(n);
+         return true;
+       }},
+      {"log-format",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         if (v == "text") {
+           c->log_format = LogFormat::kText;
+         } else if (v == "json") {
+           c->log_format = LogFormat::kJson;
+         } else {
+           *e = "--log-format must be text or json, got '" + v + "'";
+           return false;
+         }
          return true;
        }},
       {"min-free-bytes",
@@ -292,6 +336,10 @@ bool ParseDaemonArgs(int argc, const char* const* argv, DaemonConfig* config, st
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       config->help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      config->version = true;
       continue;
     }
     if (arg.rfind("--", 0) != 0) {
@@ -442,6 +490,9 @@ flags win over the file):
                                   localhost under DATA_DIR/tls; its path is
                                   printed, for AWS_CA_BUNDLE / NODE_EXTRA_CA_CERTS
   --listen-tls HOST:PORT          an extra listener that takes TLS only
+  --metrics-listen HOST:PORT      an extra plain listener serving only
+                                  /metrics and /health (they are also on
+                                  --listen)
   --data-dir DIR                  store directory (default ./data)
   --durability sync|async         sync: acknowledge after fsync (default);
                                   async: after the write reaches the OS
@@ -462,6 +513,11 @@ flags win over the file):
                                   0 disables the background sweep)
   --stream-transition-ms N         streams stay CREATING, UPDATING and DELETING
                                   for N ms, as on AWS (default 500; 0: instant)
+  --on-demand-interval-ms N       ON_DEMAND streams: measure each shard's write
+                                  demand and split hot shards or merge cold
+                                  pairs every N ms (default 10000; 0: never)
+  --on-demand-cooldown-ms N       after resharding an ON_DEMAND stream, leave
+                                  it alone for N ms (default 60000)
   --subscription-lifetime-ms N    SubscribeToShard subscriptions end cleanly
                                   after N ms (default 300000, as AWS)
   --exclusive-subscriptions on|off
@@ -480,6 +536,12 @@ flags win over the file):
                                   less than N bytes free, so deletions and
                                   compaction can still free space (default
                                   67108864 = 64 MiB; 0 disables)
+  --log-format text|json          stderr lines as text (default) or one JSON
+                                  object per line: ts (RFC 3339, UTC, ms),
+                                  level (info, warn, error), msg, and fields
+                                  such as address on the listening line
+  --version                       print the version (and git commit, when
+                                  built from a checkout) and RocksDB's; exit
   --help                          this text
 
 Authentication is on when credentials are configured, off otherwise.
@@ -488,6 +550,21 @@ On SIGTERM or SIGINT tidelogd stops accepting, finishes requests in flight
 (HTTP/2 clients get GOAWAY), closes the store and exits 0. On SIGHUP it reads
 the TLS certificate and key again (new connections use them).
 )";
+}
+
+std::string DaemonVersion() {
+  std::string text = "tidelogd " TIDELOG_VERSION;
+  const std::string commit = TIDELOG_GIT_COMMIT;
+  if (!commit.empty()) text += " (git " + commit + ")";
+  text += "\nRocksDB " + std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) + "." +
+          std::to_string(ROCKSDB_PATCH) + "\n";
+  return text;
+}
+
+std::vector<std::string> DaemonSettingNames() {
+  std::vector<std::string> names;
+  for (const auto& [name, setter] : Setters()) names.push_back(name);
+  return names;
 }
 
 }  // namespace tidelog::server

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "server/auth/sigv4.h"
+#include "server/daemon/daemon_log.h"
 #include "tidelog/options.h"
 
 namespace tidelog::server {
@@ -35,6 +36,13 @@ struct DaemonConfig {
   int64_t stream_transition_ms = 500;
   // SubscribeToShard: a subscription ends cleanly after this long (AWS: 5 min).
   int64_t subscription_lifetime_ms = 300 * 1000;
+  // ON_DEMAND streams: measure and reshard every N ms (0: never); after a
+  // reshard, leave the stream alone for the cooldown (EngineOptions).
+  int64_t on_demand_interval_ms = 10 * 1000;
+  int64_t on_demand_cooldown_ms = 60 * 1000;
+  // A second address serving only /metrics and /health (empty: none; they
+  // are on `listen` as well).
+  std::string metrics_listen;
   // AWS's one active subscription per consumer and shard; off for fan-out
   // load tests past the 20 consumers a stream may have.
   bool exclusive_subscriptions = true;
@@ -45,7 +53,11 @@ struct DaemonConfig {
   size_t max_connection_body_bytes = 16 << 20;
   // Free-space reserve of the data filesystem (EngineOptions::min_free_bytes).
   uint64_t min_free_bytes = 64ULL << 20;
+  LogFormat log_format = LogFormat::kText;
   bool help = false;
+  bool version = false;  // --version: print DaemonVersion() and exit
+
+  bool operator==(const DaemonConfig&) const = default;
 };
 
 // Applies the --config file (if any) and then every flag of argv to *config,
@@ -70,5 +82,15 @@ inline bool TlsConfigured(const DaemonConfig& c) {
 std::string HostOf(const std::string& listen);
 
 std::string DaemonUsage();
+
+// What --version prints: "tidelogd VERSION" (with " (git COMMIT)" when the
+// commit was known at configure time), then "RocksDB MAJOR.MINOR.PATCH", each
+// line ending in '\n'.
+std::string DaemonVersion();
+
+// Every setting's flag name (without "--"), sorted; the TOML keys are the
+// same names, '-' or '_' alike. --config, --help and --version are not
+// settings and are not listed.
+std::vector<std::string> DaemonSettingNames();
 
 }  // namespace tidelog::server

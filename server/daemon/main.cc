@@ -18,6 +18,7 @@
 #include "server/http/http_server.h"
 #include "server/http/tls_context.h"
 #include "server/kinesis/kinesis_service.h"
+#include "server/observability/observability_handler.h"
 #include "tidelog/clock.h"
 #include "tidelog/engine.h"
 
@@ -26,6 +27,16 @@ namespace {
 
 constexpr int kExitUsage = 2;
 constexpr int kExitFailure = 1;
+
+// tidelog_build_info's version label: the first line of --version without
+// the program name ("0.1.0 (git 0123abcd)").
+std::string VersionLabel() {
+  std::string v = DaemonVersion();
+  v = v.substr(0, v.find('\n'));
+  constexpr std::string_view kPrefix = "tidelogd ";
+  if (v.rfind(kPrefix, 0) == 0) v.erase(0, kPrefix.size());
+  return v;
+}
 
 int Run(int argc, char** argv) {
   BlockTerminationSignals();
@@ -40,6 +51,11 @@ int Run(int argc, char** argv) {
     std::fputs(DaemonUsage().c_str(), stdout);
     return 0;
   }
+  if (config.version) {
+    std::fputs(DaemonVersion().c_str(), stdout);
+    return 0;
+  }
+  SetLogFormat(config.log_format);
   std::vector<Credential> credentials;
   if (!LoadCredentials(config, &credentials, &error)) {
     std::fprintf(stderr, "tidelogd: %s\n", error.c_str());
@@ -84,6 +100,8 @@ int Run(int argc, char** argv) {
   engine_options.min_free_bytes = config.min_free_bytes;
   engine_options.subscription_lifetime_ms = config.subscription_lifetime_ms;
   engine_options.stream_transition_ms = config.stream_transition_ms;
+  engine_options.on_demand_interval_ms = config.on_demand_interval_ms;
+  engine_options.on_demand_cooldown_ms = config.on_demand_cooldown_ms;
   engine_options.exclusive_subscriptions = config.exclusive_subscriptions;
   // RocksDB's info log and the store's disk-full reports go to our log.
   engine_options.log_sink = [](tidelog::LogSeverity severity, std::string_view line) {
@@ -110,6 +128,11 @@ int Run(int argc, char** argv) {
   service_options.worker_threads =
       std::max<size_t>(4, 2 * std::max(1u, std::thread::hardware_concurrency()));
   auto service = std::make_unique<KinesisService>(engine.get(), service_options);
+  // /metrics and /health in front of the Kinesis protocol on the same port.
+  ObservabilityOptions observability_options;
+  observability_options.version = VersionLabel();
+  auto observability =
+      std::make_unique<ObservabilityHandler>(engine.get(), service.get(), observability_options);
 
   HttpServerOptions http_options;
   http_options.listen = config.listen;
@@ -121,12 +144,39 @@ int Run(int argc, char** argv) {
   http_options.max_inflight_body_bytes = config.max_inflight_body_bytes;
   http_options.max_connection_body_bytes = config.max_connection_body_bytes;
   http_options.log = [](std::string_view line) { Log(LogLevel::kWarning, line); };
-  auto http = std::make_unique<HttpServer>(http_options, service.get());
+  auto http = std::make_unique<HttpServer>(http_options, observability.get());
+  observability->SetOpenConnections([server = http.get()] { return server->open_connections(); });
   if (!http->Start(&error)) {
     Log(LogLevel::kError, error);
+    observability.reset();
     service.reset();
     engine.reset();
     return kExitFailure;
+  }
+  // --metrics-listen: /metrics and /health alone on another address, one loop.
+  std::unique_ptr<ObservabilityHandler> metrics_handler;
+  std::unique_ptr<HttpServer> metrics_http;
+  if (!config.metrics_listen.empty()) {
+    metrics_handler =
+        std::make_unique<ObservabilityHandler>(engine.get(), nullptr, observability_options);
+    metrics_handler->SetOpenConnections(
+        [server = http.get()] { return server->open_connections(); });
+    HttpServerOptions metrics_options;
+    metrics_options.listen = config.metrics_listen;
+    metrics_options.threads = 1;
+    metrics_options.max_connections = 64;
+    metrics_options.log = http_options.log;
+    metrics_http = std::make_unique<HttpServer>(metrics_options, metrics_handler.get());
+    if (!metrics_http->Start(&error)) {
+      Log(LogLevel::kError, "--metrics-listen: " + error);
+      metrics_http.reset();
+      metrics_handler.reset();
+      http->Stop();
+      observability.reset();
+      service.reset();
+      engine.reset();
+      return kExitFailure;
+    }
   }
   Log(LogLevel::kInfo,
       "store " + config.data_dir + ", durability " +
@@ -137,6 +187,7 @@ int Run(int argc, char** argv) {
   if (tls) LogTlsCertificate(tls->cert_file());
   if (!http->local_address().empty()) LogListening(http->local_address());
   if (!http->local_tls_address().empty()) LogListening(http->local_tls_address(), "for TLS ");
+  if (metrics_http) LogListening(metrics_http->local_address(), "for metrics ");
 
   const int sig = WaitForTerminationSignal([&tls] {
     if (!tls) return;
@@ -171,10 +222,14 @@ int Run(int argc, char** argv) {
   // from their ContinuationSequenceNumber), so the drain does not wait on them.
   engine->EndSubscriptions();
   http->Stop();
+  if (metrics_http) metrics_http->Stop();
+  metrics_handler.reset();
+  observability.reset();
   service.reset();
   verifier.reset();
   engine.reset();
   http.reset();
+  metrics_http.reset();
   tls.reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;

@@ -1,8 +1,10 @@
-// tidelogd configuration: flags, the TOML file (flags win), credentials files
-// and the loopback check.
+// tidelogd configuration: flags, the TOML file (flags win), credentials files,
+// the loopback check, --version, --log-format and the example config of
+// packaging/.
 #include "server/daemon/daemon_config.h"
 
 #include <gtest/gtest.h>
+#include <rocksdb/version.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -55,7 +57,10 @@ TEST_F(DaemonConfigTest, Defaults) {
   EXPECT_EQ(c.max_inflight_body_bytes, size_t{32} << 20);
   EXPECT_EQ(c.max_connection_body_bytes, size_t{16} << 20);
   EXPECT_EQ(c.session_token, "");
+  EXPECT_EQ(c.log_format, LogFormat::kText);
   EXPECT_FALSE(c.help);
+  EXPECT_FALSE(c.version);
+  EXPECT_EQ(c, DaemonConfig{});
 }
 
 TEST_F(DaemonConfigTest, Flags) {
@@ -243,6 +248,87 @@ TEST_F(DaemonConfigTest, TlsSettings) {
     error.clear();
     EXPECT_FALSE(Parse(args, &c, &error)) << args[0];
     EXPECT_NE(error.find(message), std::string::npos) << error;
+  }
+}
+
+TEST_F(DaemonConfigTest, LogFormatAndVersion) {
+  DaemonConfig c;
+  std::string error;
+  ASSERT_TRUE(Parse({"--log-format", "json", "--version"}, &c, &error)) << error;
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+  EXPECT_TRUE(c.version);
+  EXPECT_FALSE(c.help);
+  ASSERT_TRUE(Parse({"--log-format=text"}, &c, &error)) << error;
+  EXPECT_EQ(c.log_format, LogFormat::kText);
+
+  DaemonConfig toml;
+  ASSERT_TRUE(Parse({"--config", Write("log.toml", "log_format = \"json\"\n")}, &toml, &error))
+      << error;
+  EXPECT_EQ(toml.log_format, LogFormat::kJson);
+  DaemonConfig flag_wins;
+  ASSERT_TRUE(
+      Parse({"--config", Write("log2.toml", "log-format = \"json\"\n"), "--log-format", "text"},
+            &flag_wins, &error))
+      << error;
+  EXPECT_EQ(flag_wins.log_format, LogFormat::kText);
+
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--log-format", "xml"}, {"--log-format", "JSON"}, {"--log-format"}}) {
+    DaemonConfig bad;
+    error.clear();
+    EXPECT_FALSE(Parse(args, &bad, &error)) << args.back();
+    EXPECT_NE(error.find("--log-format"), std::string::npos) << error;
+  }
+  DaemonConfig bad;
+  EXPECT_FALSE(Parse({"--config", Write("bad-log.toml", "log_format = 1\n")}, &bad, &error));
+  EXPECT_NE(error.find("--log-format must be text or json, got '1'"), std::string::npos) << error;
+  EXPECT_FALSE(Parse({"--version=1"}, &bad, &error));  // a switch, not a setting
+  EXPECT_EQ(error, "unknown flag --version");
+  EXPECT_FALSE(Parse({"--config", Write("version.toml", "version = true\n")}, &bad, &error));
+  EXPECT_NE(error.find("unknown key 'version'"), std::string::npos) << error;
+}
+
+TEST(DaemonVersionTest, NamesTheProjectGitAndRocksDbVersions) {
+  const std::string commit = TIDELOG_TEST_GIT_COMMIT;
+  const std::string expected = std::string("tidelogd ") + TIDELOG_TEST_PROJECT_VERSION +
+                               (commit.empty() ? "" : " (git " + commit + ")") + "\nRocksDB " +
+                               std::to_string(ROCKSDB_MAJOR) + "." + std::to_string(ROCKSDB_MINOR) +
+                               "." + std::to_string(ROCKSDB_PATCH) + "\n";
+  EXPECT_EQ(DaemonVersion(), expected);
+}
+
+TEST(DaemonUsageTest, HelpNamesEverySetting) {
+  const std::string usage = DaemonUsage();
+  const std::vector<std::string> names = DaemonSettingNames();
+  EXPECT_GE(names.size(), 25u);
+  for (const std::string& name : names) {
+    EXPECT_NE(usage.find("--" + name + " "), std::string::npos) << name;
+  }
+  EXPECT_NE(usage.find("--version"), std::string::npos);
+  EXPECT_NE(usage.find("--log-format text|json"), std::string::npos);
+}
+
+// packaging/tidelogd.toml sets every key to its default, or shows it
+// commented out where the default is "none": parsed, it is DaemonConfig{}.
+TEST_F(DaemonConfigTest, ExampleConfigHasEveryKeyAtItsDefault) {
+  const std::string example = std::string(TIDELOG_SOURCE_DIR) + "/packaging/tidelogd.toml";
+  DaemonConfig c;
+  std::string error;
+  ASSERT_TRUE(Parse({"--config", example}, &c, &error)) << error;
+  EXPECT_EQ(c, DaemonConfig{});
+
+  std::ifstream in(example);
+  ASSERT_TRUE(in) << example;
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  for (std::string key : DaemonSettingNames()) {
+    for (char& ch : key)
+      if (ch == '-') ch = '_';
+    size_t found = 0;
+    for (const std::string& line : lines) {
+      if (line.rfind(key + " = ", 0) == 0 || line.rfind("# " + key + " = ", 0) == 0) ++found;
+    }
+    EXPECT_EQ(found, 1u) << key << " should appear once, set or commented out";
   }
 }
 

@@ -124,6 +124,7 @@ class EngineTest : public ::testing::Test {
     o.data_dir = (dir_ / "db").string();
     o.clock = clock_;
     o.retention_interval_ms = 0;
+    o.on_demand_interval_ms = 0;  // tests run rounds themselves
     o.quotas_enabled = false;
     return o;
   }

@@ -186,5 +186,23 @@ TEST(SequenceNumberText, MatchesAwsPattern) {
   }
 }
 
+TEST(UniformHashKeyRangesTest, MatchesAwsLayoutAndTilesTheSpace) {
+  EXPECT_TRUE(UniformHashKeyRanges(0).empty());
+  for (uint32_t n : {1u, 2u, 3u, 4u, 7u, 64u, 100u, 10000u}) {
+    const std::vector<HashKeyRange> got = UniformHashKeyRanges(n);
+    const std::vector<HashKeyRange> want = AwsUniformRanges(n);
+    ASSERT_EQ(got.size(), n);
+    for (uint32_t i = 0; i < n; ++i) {
+      EXPECT_EQ(got[i].starting_hash_key, want[i].starting_hash_key) << n << " " << i;
+      EXPECT_EQ(got[i].ending_hash_key, want[i].ending_hash_key) << n << " " << i;
+      if (i > 0) {
+        EXPECT_EQ(got[i - 1].ending_hash_key + 1, got[i].starting_hash_key);
+      }
+    }
+    EXPECT_EQ(got.front().starting_hash_key, u128{0});
+    EXPECT_EQ(got.back().ending_hash_key, kMaxHashKey);
+  }
+}
+
 }  // namespace
 }  // namespace tidelog::testing

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tidelog/metrics.h"
 #include "tidelog/options.h"
 #include "tidelog/status.h"
 #include "tidelog/types.h"
@@ -223,10 +224,21 @@ class Engine {
   // Enforces retention now: hides expired records (this is always exact, even
   // without calling this), expires closed shards, and reclaims disk.
   virtual Status RunRetention() = 0;
+  // Runs one round of on-demand scaling now (EngineOptions::
+  // on_demand_interval_ms runs them in the background): splits the hot shards
+  // and merges a cold adjacent pair of every ON_DEMAND stream outside its
+  // cooldown, by the write demand measured since the previous round.
+  virtual Status RunOnDemandScaling() = 0;
   // Flushes memtables to SST files (for tests and tools measuring disk use).
   virtual Status Flush() = 0;
   // Bytes of live SST and WAL files under the data directory.
   virtual uint64_t DiskUsageBytes() = 0;
+  // A snapshot of every stream's and shard's counters and of the store
+  // (tidelog/metrics.h). Costs a RocksDB size estimate per segment: meant for
+  // a scrape every few seconds, not per request.
+  virtual Status CollectMetrics(EngineMetrics* metrics) = 0;
+  // Only the store's figures (EngineMetrics::store): cheap, for health checks.
+  virtual Status CollectStoreMetrics(StoreMetrics* metrics) = 0;
 };
 
 }  // namespace tidelog

@@ -69,6 +69,16 @@ struct EngineOptions {
   // background; call Engine::RunRetention() instead. Default: 60 s.
   int64_t retention_interval_ms = 60 * 1000;
 
+  // ON_DEMAND streams: how often the engine measures each open shard's write
+  // demand and splits hot shards or merges cold adjacent pairs
+  // (engine_on_demand.cc). 0: never in the background; call
+  // Engine::RunOnDemandScaling() instead. Default: 10 s.
+  int64_t on_demand_interval_ms = 10 * 1000;
+  // After it reshards an on-demand stream, the engine leaves that stream
+  // alone for this long, so capacity follows demand without flapping.
+  // Default: 60 s.
+  int64_t on_demand_cooldown_ms = 60 * 1000;
+
   // Shard iterators expire after this long. Default: 300000 ms, as AWS.
   int64_t iterator_ttl_ms = 300 * 1000;
 

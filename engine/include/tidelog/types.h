@@ -98,6 +98,11 @@ struct HashKeyRange {
   u128 ending_hash_key = 0;  // inclusive
 };
 
+// The hash-key ranges of `n` shards as CreateStream (and UpdateShardCount's
+// UNIFORM_SCALING) lays them out: step floor(2^128 / n), shard i starts at
+// i * step, the last one ends at 2^128 - 1. Empty for n == 0.
+std::vector<HashKeyRange> UniformHashKeyRanges(uint32_t n);
+
 struct ShardInfo {
   std::string shard_id;                  // "shardId-000000000000"
   std::string parent_shard_id;           // empty when none
