@@ -39,11 +39,14 @@ class OnDemandTest : public EngineTest {
     const std::string data(900, 'd');
     int acked = 0;
     for (int done = 0; done < n;) {
+      std::vector<std::string> keys;  // the entries' views point into it
       std::vector<PutRecordEntry> batch;
+      keys.reserve(500);
       for (int i = 0; i < 500 && done < n; ++i, ++done) {
         const u128 span = range.ending_hash_key - range.starting_hash_key;
         const u128 hash = range.starting_hash_key + span / 1000 * static_cast<u128>(done % 1000);
-        batch.push_back({"k" + std::to_string(done), data, hash});
+        keys.push_back("k" + std::to_string(done));
+        batch.push_back({keys.back(), data, hash});
       }
       std::vector<PutRecordResult> results;
       EXPECT_OK(engine_->PutRecords(stream, batch, &results));
