@@ -26,10 +26,13 @@ class Producer {
  public:
   Producer(std::shared_ptr<ResponseStream> stream, int count, size_t size)
       : stream_(std::move(stream)), count_(count), size_(size) {
-    stream_->OnWritable([this] {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++wakeups_;
-      cv_.notify_all();
+    // The callback may still run on the loop after this Producer is gone
+    // (ResponseStream calls it outside its lock): it holds the signal it
+    // needs, not `this`.
+    stream_->OnWritable([signal = signal_] {
+      std::lock_guard<std::mutex> lock(signal->mu);
+      ++signal->wakeups;
+      signal->cv.notify_all();
     });
   }
   ~Producer() {
@@ -38,10 +41,11 @@ class Producer {
   void Start() {
     thread_ = std::thread([this] {
       for (int i = 0; i < count_; ++i) {
-        std::unique_lock<std::mutex> lock(mu_);
+        std::unique_lock<std::mutex> lock(signal_->mu);
         while (!stream_->writable() && !stream_->cancelled()) {
           ++blocked_;
-          if (!cv_.wait_for(lock, 10s, [&] { return stream_->writable() || stream_->cancelled(); }))
+          if (!signal_->cv.wait_for(lock, 10s,
+                                    [&] { return stream_->writable() || stream_->cancelled(); }))
             return;  // the test fails on what it then reads
         }
         lock.unlock();
@@ -56,7 +60,7 @@ class Producer {
   void Join() { thread_.join(); }
   int written() const { return written_.load(); }
   int blocked() {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::mutex> lock(signal_->mu);
     return blocked_;
   }
 
@@ -64,10 +68,13 @@ class Producer {
   std::shared_ptr<ResponseStream> stream_;
   const int count_;
   const size_t size_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int wakeups_ = 0;
-  int blocked_ = 0;
+  struct Signal {
+    std::mutex mu;
+    std::condition_variable cv;
+    int wakeups = 0;
+  };
+  const std::shared_ptr<Signal> signal_ = std::make_shared<Signal>();
+  int blocked_ = 0;  // guarded by signal_->mu
   std::atomic<int> written_{0};
   std::thread thread_;
 };
