@@ -25,6 +25,11 @@ bool ToMillis(int year, int month, int day, int hour, int minute, int second, in
   year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                      std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return false;
+  // A leap second (60) reads as the next minute's first, except on the last day of year 9999:
+  // the result must stay in the four-digit years the formatters can spell.
+  if (second == 60 && year == 9999 && month == 12 && day == 31 && hour == 23 && minute == 59) {
+    return false;
+  }
   int64_t days = sys_days(ymd).time_since_epoch().count();
   *out = ((days * 24 + hour) * 60 + minute) * 60'000LL + second * 1000LL;
   return true;

@@ -505,6 +505,7 @@ def text_seeds():
         "amz-date-year0": "00000101T000000Z", "amz-date-feb29": "20240229T120000Z",
         "http-date": "Sun, 06 Nov 1994 08:49:37 GMT", "http-date-aws": "Sun, 30 Aug 2015 12:36:00 GMT",
         "http-date-9999": "Fri, 31 Dec 9999 23:59:59 GMT",
+        "http-date-leap-9999": "Fri, 31 Dec 9999 23:59:60 GMT",
     }.items():
         write("dates", name, text)
     for name, text in {

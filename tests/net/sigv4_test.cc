@@ -163,6 +163,12 @@ TEST(SigV4CanonicalTest, Dates) {
   ASSERT_TRUE(sigv4::ParseHttpDate("Sun, 30 Aug 2015 12:36:00 GMT", &ms));
   EXPECT_EQ(ms, kSuiteMillis);
   EXPECT_FALSE(sigv4::ParseHttpDate("Sun, 30 Aug 2015 12:36:00 UTC", &ms));
+  // A leap second reads as the next minute's first, but never past year 9999 (found by fuzz_dates).
+  ASSERT_TRUE(sigv4::ParseAmzDate("20161231T235960Z", &ms));
+  EXPECT_EQ(sigv4::FormatAmzDate(ms), "20170101T000000Z");
+  EXPECT_TRUE(sigv4::ParseAmzDate("99991231T235959Z", &ms));
+  EXPECT_FALSE(sigv4::ParseAmzDate("99991231T235960Z", &ms));
+  EXPECT_FALSE(sigv4::ParseHttpDate("Fri, 31 Dec 9999 23:59:60 GMT", &ms));
 }
 
 // ---- Signatures made by botocore -------------------------------------------------
