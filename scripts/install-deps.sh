@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Tidelog needs to build, test and run, and the
-# JavaScript SDK the end-to-end tests use (npm ci in tests/e2e/js: the only
-# download outside apt; nothing is downloaded at build time).
+# JavaScript SDK and playwright-core the end-to-end tests use (npm ci in
+# tests/e2e/js: the only download outside apt; nothing is downloaded at build
+# time). The dashboard test drives Debian's chromium through playwright-core,
+# which downloads no browser.
 # Idempotent: when everything is present it does nothing (no apt-get update).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +18,7 @@ packages=(
   libcli11-dev
   curl nghttp2-client openssl
   prometheus
+  chromium
 )
 
 missing=()

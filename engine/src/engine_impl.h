@@ -128,6 +128,7 @@ class EngineImpl final : public Engine {
   uint64_t DiskUsageBytes() override;
   Status CollectMetrics(EngineMetrics* metrics) override;  // engine_metrics.cc
   Status CollectStoreMetrics(StoreMetrics* metrics) override;
+  Status CollectTrafficMetrics(EngineMetrics* metrics) override;  // engine_metrics.cc
 
   // ---- Shared by the engine_*.cc files ----
   const std::string& account() const { return options_.account_id; }
@@ -175,6 +176,9 @@ class EngineImpl final : public Engine {
   ShardInfo DescribeShard(const ShardState& shard) const;
 
  private:
+  // engine_metrics.cc: every stream's and shard's counters, under the catalog's shared lock,
+  // and the uids of the shards listed (in order) for the stored-bytes estimate.
+  void CollectTraffic(EngineMetrics* out, std::vector<uint64_t>* shard_uids);
   friend class AppendJob;
   friend class SubscriptionImpl;
   // engine_subscriptions.cc. After a group commit made records of the shard

@@ -39,6 +39,27 @@ HistogramSnapshot ToSnapshot(const storage::HistogramData& data) {
 }
 
 Status EngineImpl::CollectMetrics(EngineMetrics* out) {
+  std::vector<uint64_t> shard_uids;
+  CollectTraffic(out, &shard_uids);
+  std::vector<uint64_t> bytes;
+  store_->ApproximateShardBytes(shard_uids, &bytes);
+  size_t next = 0;
+  for (StreamMetrics& m : out->streams) {
+    for (ShardMetrics& sm : m.shards) {
+      sm.stored_bytes = bytes[next++];
+      m.stored_bytes += sm.stored_bytes;
+    }
+  }
+  return CollectStoreMetrics(&out->store);
+}
+
+Status EngineImpl::CollectTrafficMetrics(EngineMetrics* out) {
+  std::vector<uint64_t> shard_uids;
+  CollectTraffic(out, &shard_uids);
+  return Status::OK();
+}
+
+void EngineImpl::CollectTraffic(EngineMetrics* out, std::vector<uint64_t>* shard_uids) {
   const int64_t now = NowMs();
   *out = EngineMetrics();
   out->collected_millis = now;
@@ -46,7 +67,6 @@ Status EngineImpl::CollectMetrics(EngineMetrics* out) {
   for (const auto& sub : subscriptions_->All()) {
     if (sub->active()) ++subscriptions[sub->id().stream_uid];
   }
-  std::vector<uint64_t> shard_uids;
   {
     std::shared_lock<std::shared_mutex> lock(catalog_.mu);
     out->streams.reserve(catalog_.streams.size());
@@ -102,21 +122,10 @@ Status EngineImpl::CollectMetrics(EngineMetrics* out) {
         sm.iterator_age_ms = std::max(age, behind);
         m.iterator_age_ms = std::max(m.iterator_age_ms, age);
         m.subscribe_millis_behind_latest = std::max(m.subscribe_millis_behind_latest, behind);
-        shard_uids.push_back(shard->uid);
+        shard_uids->push_back(shard->uid);
       }
     }
   }
-  std::vector<uint64_t> bytes;
-  store_->ApproximateShardBytes(shard_uids, &bytes);
-  size_t next = 0;
-  for (StreamMetrics& m : out->streams) {
-    for (ShardMetrics& sm : m.shards) {
-      sm.stored_bytes = bytes[next++];
-      m.stored_bytes += sm.stored_bytes;
-    }
-  }
-
-  return CollectStoreMetrics(&out->store);
 }
 
 Status EngineImpl::CollectStoreMetrics(StoreMetrics* out) {

@@ -14,7 +14,6 @@ namespace {
 using sigv4::QueryParams;
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
-constexpr std::string_view kService = "kinesis";
 constexpr std::string_view kTerminator = "aws4_request";
 
 constexpr char kSignatureMismatch[] =
@@ -157,8 +156,12 @@ struct SigV4Verifier::Claim {
 };
 
 SigV4Verifier::SigV4Verifier(std::vector<Credential> credentials, std::string region,
-                             std::shared_ptr<tidelog::Clock> clock, int64_t max_skew_ms)
-    : region_(std::move(region)), clock_(std::move(clock)), max_skew_ms_(max_skew_ms) {
+                             std::shared_ptr<tidelog::Clock> clock, int64_t max_skew_ms,
+                             std::string service)
+    : region_(std::move(region)),
+      service_(std::move(service)),
+      clock_(std::move(clock)),
+      max_skew_ms_(max_skew_ms) {
   for (Credential& c : credentials) {
     std::string id = c.access_key_id;
     credentials_.emplace(std::move(id), std::move(c));
@@ -207,8 +210,8 @@ std::optional<AuthError> SigV4Verifier::CheckClaim(const HttpRequest& request, C
     return Invalid("Credential should be scoped with a valid terminator: 'aws4_request', not '" +
                    std::string(scope[4]) + "'. ");
   }
-  if (out->service != kService) {
-    return Invalid("Credential should be scoped to correct service: 'kinesis'. ");
+  if (out->service != service_) {
+    return Invalid("Credential should be scoped to correct service: '" + service_ + "'. ");
   }
   if (out->region != region_) {
     return Invalid("Credential should be scoped to a valid region, not '" +

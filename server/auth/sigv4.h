@@ -1,4 +1,5 @@
-// AWS Signature Version 4 for service `kinesis`: verifying signed requests on
+// AWS Signature Version 4 (service `kinesis`, or `monitoring` for the
+// CloudWatch API): verifying signed requests on
 // the broker and signing requests in clients (the load tool, tests).
 #pragma once
 
@@ -31,13 +32,14 @@ struct AuthError {
 };
 
 // Checks header-form (Authorization) and query-string-form (X-Amz-*) SigV4
-// signatures. The credential scope must name `region` and the service
-// `kinesis`; a session credential's requests must carry its token. Immutable
-// after construction, so thread-safe.
+// signatures. The credential scope must name `region` and `service`
+// ("kinesis"; "monitoring" for CloudWatch); a session credential's requests must carry its token.
+// Immutable after construction, so thread-safe.
 class SigV4Verifier {
  public:
   SigV4Verifier(std::vector<Credential> credentials, std::string region,
-                std::shared_ptr<tidelog::Clock> clock, int64_t max_skew_ms = 15 * 60 * 1000);
+                std::shared_ptr<tidelog::Clock> clock, int64_t max_skew_ms = 15 * 60 * 1000,
+                std::string service = "kinesis");
 
   // Every check that needs no body: presence and form of the signature
   // fields, the credential and its scope (key, date, region, service), the
@@ -55,6 +57,7 @@ class SigV4Verifier {
 
   std::unordered_map<std::string, Credential> credentials_;  // by access key id
   std::string region_;
+  std::string service_;
   std::shared_ptr<tidelog::Clock> clock_;
   int64_t max_skew_ms_;
 };

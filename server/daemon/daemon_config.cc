@@ -224,6 +224,16 @@ const std::map<std::string, Setter>& Setters() {
          c->on_demand_cooldown_ms = n;
          return true;
        }},
+      {"metrics-history-minutes",
+       [](DaemonConfig* c, const std::string& v, std::string* e) {
+         int64_t n;
+         if (!ParseInt(v, 1, 1440, &n)) {
+           *e = "--metrics-history-minutes must be minutes in [1, 1440], got '" + v + "'";
+           return false;
+         }
+         c->metrics_history_minutes = n;
+         return true;
+       }},
       {"subscription-lifetime-ms",
        [](DaemonConfig* c, const std::string& v, std::string* e) {
          int64_t n;
@@ -518,6 +528,9 @@ flags win over the file):
                                   pairs every N ms (default 10000; 0: never)
   --on-demand-cooldown-ms N       after resharding an ON_DEMAND stream, leave
                                   it alone for N ms (default 60000)
+  --metrics-history-minutes N     minutes of per-minute datapoints the
+                                  CloudWatch API (GetMetricStatistics, ...)
+                                  keeps in memory (default 180, at most 1440)
   --subscription-lifetime-ms N    SubscribeToShard subscriptions end cleanly
                                   after N ms (default 300000, as AWS)
   --exclusive-subscriptions on|off

@@ -40,6 +40,8 @@ struct DaemonConfig {
   // reshard, leave the stream alone for the cooldown (EngineOptions).
   int64_t on_demand_interval_ms = 10 * 1000;
   int64_t on_demand_cooldown_ms = 60 * 1000;
+  // Minutes of per-minute datapoints the CloudWatch API keeps (in memory).
+  int64_t metrics_history_minutes = 180;
   // A second address serving only /metrics and /health (empty: none; they
   // are on `listen` as well).
   std::string metrics_listen;

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "server/auth/sigv4.h"
+#include "server/cloudwatch/cloudwatch_service.h"
+#include "server/cloudwatch/metric_history.h"
 #include "server/daemon/daemon_config.h"
 #include "server/daemon/daemon_log.h"
 #include "server/daemon/self_signed_certificate.h"
@@ -118,8 +120,11 @@ int Run(int argc, char** argv) {
   }
 
   std::unique_ptr<SigV4Verifier> verifier;
+  std::unique_ptr<SigV4Verifier> monitoring_verifier;  // the CloudWatch API's scope
   if (!credentials.empty()) {
     verifier = std::make_unique<SigV4Verifier>(credentials, config.region, tidelog::SystemClock());
+    monitoring_verifier = std::make_unique<SigV4Verifier>(
+        credentials, config.region, tidelog::SystemClock(), 15 * 60 * 1000, "monitoring");
   }
   KinesisServiceOptions service_options;
   service_options.verifier = verifier.get();
@@ -128,11 +133,20 @@ int Run(int argc, char** argv) {
   service_options.worker_threads =
       std::max<size_t>(4, 2 * std::max(1u, std::thread::hardware_concurrency()));
   auto service = std::make_unique<KinesisService>(engine.get(), service_options);
-  // /metrics and /health in front of the Kinesis protocol on the same port.
+  // The CloudWatch API (AWS/Kinesis metrics), answered from a per-minute
+  // history sampled from the engine every second.
+  cloudwatch::MetricHistoryOptions history_options;
+  history_options.history_minutes = config.metrics_history_minutes;
+  auto history = std::make_unique<cloudwatch::MetricHistory>(engine.get(), history_options);
+  history->Start();
+  auto cloudwatch_service = std::make_unique<cloudwatch::CloudWatchService>(
+      history.get(), service.get(), monitoring_verifier.get());
+  // /metrics and /health in front of both protocols on the same port:
+  // observability -> CloudWatch -> Kinesis.
   ObservabilityOptions observability_options;
   observability_options.version = VersionLabel();
-  auto observability =
-      std::make_unique<ObservabilityHandler>(engine.get(), service.get(), observability_options);
+  auto observability = std::make_unique<ObservabilityHandler>(
+      engine.get(), cloudwatch_service.get(), observability_options);
 
   HttpServerOptions http_options;
   http_options.listen = config.listen;
@@ -149,6 +163,8 @@ int Run(int argc, char** argv) {
   if (!http->Start(&error)) {
     Log(LogLevel::kError, error);
     observability.reset();
+    cloudwatch_service.reset();
+    history.reset();
     service.reset();
     engine.reset();
     return kExitFailure;
@@ -173,6 +189,8 @@ int Run(int argc, char** argv) {
       metrics_handler.reset();
       http->Stop();
       observability.reset();
+      cloudwatch_service.reset();
+      history.reset();
       service.reset();
       engine.reset();
       return kExitFailure;
@@ -225,8 +243,11 @@ int Run(int argc, char** argv) {
   if (metrics_http) metrics_http->Stop();
   metrics_handler.reset();
   observability.reset();
+  cloudwatch_service.reset();
+  history.reset();  // its sampler reads the engine
   service.reset();
   verifier.reset();
+  monitoring_verifier.reset();
   engine.reset();
   http.reset();
   metrics_http.reset();

@@ -39,8 +39,10 @@ int64_t SaturatingRound(double d) {
 
 class Reader {
  public:
-  explicit Reader(std::string_view data)
-      : p_(reinterpret_cast<const uint8_t*>(data.data())), end_(p_ + data.size()) {}
+  Reader(std::string_view data, CborTimestamps timestamps)
+      : p_(reinterpret_cast<const uint8_t*>(data.data())),
+        end_(p_ + data.size()),
+        timestamps_(timestamps) {}
 
   bool Document(JsonValue* out) { return Item(out, 0) && p_ == end_; }
 
@@ -177,9 +179,14 @@ class Reader {
     }
   }
 
-  // Tag 1 (epoch-based date/time): in AWS's CBOR, epoch milliseconds.
+  // Tag 1 (epoch-based date/time): epoch milliseconds or seconds (CborTimestamps).
   bool Timestamp(size_t depth, JsonValue* out) {
     if (!Item(out, depth) || out->type != JsonValue::Type::kNumber) return false;
+    if (timestamps_ == CborTimestamps::kEpochSeconds) {
+      // Seconds to milliseconds in double arithmetic, which saturates below.
+      out->integral = false;
+      out->number *= 1000.0;
+    }
     // A uint64 past int64 (kept as a double) saturates like a float.
     out->millis = out->integral ? out->integer : SaturatingRound(out->number);
     out->exact_millis = true;
@@ -264,14 +271,15 @@ class Reader {
 
   const uint8_t* p_;
   const uint8_t* end_;
+  CborTimestamps timestamps_ = CborTimestamps::kEpochMillis;
   size_t items_ = 0;  // data items begun, tags included
 };
 
 }  // namespace
 
-bool ParseCbor(std::string_view data, JsonValue* out) {
+bool ParseCbor(std::string_view data, JsonValue* out, CborTimestamps timestamps) {
   *out = JsonValue();
-  Reader reader(data);
+  Reader reader(data, timestamps);
   return reader.Document(out);
 }
 

@@ -26,7 +26,14 @@ namespace tidelog::server::kinesis {
 inline constexpr size_t kMaxCborDepth = 64;
 inline constexpr size_t kMaxCborItems = size_t{1} << 18;
 
+// What tag 1 (epoch-based date/time) holds: epoch milliseconds in AWS's
+// application/x-amz-cbor-1.1 (Kinesis), epoch seconds, integer or float, in
+// smithy-rpc-v2-cbor (CloudWatch). Either way the value comes out flagged
+// `exact_millis` with `millis` set (rounded, saturating) and `number` in seconds.
+enum class CborTimestamps { kEpochMillis, kEpochSeconds };
+
 // Decodes `data`, exactly one data item, into *out. False on anything above.
-bool ParseCbor(std::string_view data, JsonValue* out);
+bool ParseCbor(std::string_view data, JsonValue* out,
+               CborTimestamps timestamps = CborTimestamps::kEpochMillis);
 
 }  // namespace tidelog::server::kinesis

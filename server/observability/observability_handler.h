@@ -5,6 +5,11 @@
 //                       degraded or closed after a write error; JSON body
 //   GET /health/ready   the same
 //   GET /health/live    200 while the process answers
+//   GET /dashboard/     the live dashboard (dashboard_assets.h), also at
+//                       GET / without an X-Amz-Target header when `next` is
+//                       set (POST / and the rest of / stay Kinesis'); its
+//                       files under /dashboard/ and its data at
+//                       GET /dashboard/api/state (dashboard_state.h)
 // Anything else goes to `next` (404 without one). These paths need no
 // signature, as Prometheus and load balancers expect; they reveal stream
 // names and traffic figures, so --metrics-listen can put them on another
@@ -46,8 +51,8 @@ class ObservabilityHandler final : public RequestHandler {
   void Handle(HttpRequest request, Responder done) override;
 
  private:
-  enum class Endpoint { kNone, kMetrics, kHealth, kLive };
-  static Endpoint EndpointOf(const HttpRequest& request);
+  enum class Endpoint { kNone, kMetrics, kHealth, kLive, kDashboardAsset, kDashboardState };
+  Endpoint EndpointOf(const HttpRequest& request) const;
   HttpResponse Answer(Endpoint endpoint, bool head_only);
   void Run();
 

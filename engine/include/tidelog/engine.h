@@ -237,6 +237,9 @@ class Engine {
   // (tidelog/metrics.h). Costs a RocksDB size estimate per segment: meant for
   // a scrape every few seconds, not per request.
   virtual Status CollectMetrics(EngineMetrics* metrics) = 0;
+  // The streams' and shards' counters only (no stored bytes, no store
+  // figures): no I/O, for sampling every second.
+  virtual Status CollectTrafficMetrics(EngineMetrics* metrics) = 0;
   // Only the store's figures (EngineMetrics::store): cheap, for health checks.
   virtual Status CollectStoreMetrics(StoreMetrics* metrics) = 0;
 };
